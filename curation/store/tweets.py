@@ -1,0 +1,204 @@
+"""Tweets in the database: load as a canonical frame, and merge parsed exports into it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from curation.schema import METRICS, TWEET_COLUMNS
+from curation.store.access import Actor, require_role
+from curation.store.models import Tweet, TweetUpload
+
+# Which source's text and structure win when two exports describe the same tweet: archives keep
+# newlines, media and language; the legacy CSV keeps newlines; the new CSV flattens them.
+TEXT_RANK: dict[str, int] = {
+    "x_archive": 3,
+    "legacy_archive_csv": 3,
+    "grailbird": 3,
+    "mastodon": 3,
+    "demo": 3,
+    "legacy_analytics": 2,
+    "x_content": 1,
+}
+STRUCT_COLUMNS: tuple[str, ...] = (
+    "created_at",
+    "text",
+    "is_reply",
+    "is_retweet",
+    "has_link",
+    "link_domains",
+    "n_hashtags",
+    "n_mentions",
+    "media_type",
+    "lang",
+)
+_STATE_COLUMNS = ("pk", "text_rank", "metrics_as_of", "source_format")
+
+
+def load_tweets(session: Session, workspace_id: int, actor: Actor, include_state: bool = False) -> pd.DataFrame:
+    """The workspace's tweets as a canonical frame (schema.TWEET_COLUMNS), oldest first."""
+    require_role(session, workspace_id, actor, "viewer")
+    cols = [getattr(Tweet, c) for c in TWEET_COLUMNS]
+    if include_state:
+        cols += [Tweet.id.label("pk"), Tweet.text_rank, Tweet.metrics_as_of, Tweet.source_format]
+    stmt = select(*cols).where(Tweet.workspace_id == workspace_id).order_by(Tweet.created_at, Tweet.tweet_id)
+    rows = session.execute(stmt).all()
+    names = list(TWEET_COLUMNS) + (list(_STATE_COLUMNS) if include_state else [])
+    frame = pd.DataFrame.from_records(rows, columns=names)
+    return normalise_tweets(frame)
+
+
+def normalise_tweets(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give a tweet frame the canonical dtypes (UTC times, nullable integer metrics)."""
+    frame = frame.copy()
+    frame["tweet_id"] = frame["tweet_id"].astype(str)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    frame["text"] = frame["text"].fillna("").astype(str)
+    frame["link_domains"] = frame["link_domains"].fillna("").astype(str)
+    for col in ("is_reply", "is_retweet", "has_link"):
+        frame[col] = frame[col].fillna(False).astype(bool)
+    for col in ("n_hashtags", "n_mentions"):
+        frame[col] = pd.to_numeric(frame[col]).fillna(0).astype(int)
+    for col in ("media_type", "lang"):
+        frame[col] = frame[col].astype(object).where(frame[col].notna(), None)
+    for col in METRICS:
+        frame[col] = pd.to_numeric(frame[col]).astype("Int64")
+    if "metrics_as_of" in frame:
+        frame["metrics_as_of"] = pd.to_datetime(frame["metrics_as_of"], utc=True)
+    return frame
+
+
+@dataclass
+class MergeCounts:
+    new: int
+    updated: int
+    unchanged: int
+
+
+def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
+    """Element-wise 'not equal', where two missing values are equal."""
+    a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
+    eq = (a.astype(object).to_numpy() == b.astype(object).to_numpy()) & ~a_na & ~b_na
+    return ~(eq | (a_na & b_na))
+
+
+def merge_into(
+    current: pd.DataFrame, incoming: pd.DataFrame, fmt: str, as_of: datetime | None
+) -> tuple[pd.DataFrame, MergeCounts]:
+    """Fold one parsed file into ``current`` (indexed by tweet_id) and count new/updated/unchanged.
+
+    Text and structure come from the higher-ranked source (archives over CSVs); each metric takes
+    the value of the newest export that has it, and a missing value never replaces a number.
+    """
+    rank = TEXT_RANK.get(fmt, 0)
+    as_of_ts = pd.Timestamp(as_of) if as_of is not None else pd.NaT
+    if not pd.isna(as_of_ts) and as_of_ts.tzinfo is None:
+        as_of_ts = as_of_ts.tz_localize("UTC")
+    inc = normalise_tweets(incoming).drop_duplicates("tweet_id", keep="last").set_index("tweet_id")
+    inc["text_rank"] = rank
+    inc["metrics_as_of"] = pd.Series(as_of_ts, index=inc.index, dtype="datetime64[ns, UTC]")
+    inc["source_format"] = fmt
+    inc["pk"] = pd.NA
+
+    new_ids = inc.index.difference(current.index)
+    both = inc.index.intersection(current.index)
+    if len(both):
+        cur = current.loc[both]
+        new = inc.loc[both]
+        merged = cur.copy()
+        take_struct = (new["text_rank"].to_numpy() >= cur["text_rank"].to_numpy())
+        for col in STRUCT_COLUMNS:
+            candidate = new[col].astype(object).where(new[col].notna(), cur[col].astype(object))
+            merged[col] = cur[col].astype(object).where(~take_struct, candidate)
+        merged["text_rank"] = np.maximum(cur["text_rank"].to_numpy(), rank)
+        merged["source_format"] = cur["source_format"].where(~take_struct, fmt)
+        cur_asof = cur["metrics_as_of"]
+        # An export of unknown date counts as newer only than rows whose date is unknown too.
+        newer = cur_asof.isna().to_numpy()
+        if not pd.isna(as_of_ts):
+            newer = newer | (cur_asof <= as_of_ts).fillna(False).to_numpy()
+        for col in METRICS:
+            has_new = new[col].notna().to_numpy()
+            take = has_new & (newer | cur[col].isna().to_numpy())
+            merged[col] = cur[col].where(~take, new[col])
+        if not pd.isna(as_of_ts):
+            merged["metrics_as_of"] = cur_asof.where(~newer, as_of_ts)
+        changed = np.zeros(len(both), dtype=bool)
+        for col in (*STRUCT_COLUMNS, *METRICS):
+            changed |= _differs(merged[col], cur[col])
+        n_updated = int(changed.sum())
+        current = current.copy()
+        merged = merged[changed]
+        if len(merged):
+            current.loc[merged.index, merged.columns] = merged
+    else:
+        n_updated = 0
+    if len(new_ids):
+        current = pd.concat([current, inc.loc[new_ids, current.columns]]) if len(current) else inc.loc[new_ids]
+    counts = MergeCounts(new=len(new_ids), updated=n_updated, unchanged=len(both) - n_updated)
+    return current, counts
+
+
+def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
+    """Rows as dicts for the database driver: pandas NA -> None, numpy scalars -> Python."""
+    out = frame[columns].astype(object)
+    out = out.where(out.notna(), None)
+    return out.to_dict("records")
+
+
+def write_merged(
+    session: Session,
+    workspace_id: int,
+    upload_id: int,
+    before: pd.DataFrame,
+    after: pd.DataFrame,
+    touched: pd.Index,
+) -> None:
+    """Write the rows of ``after`` that are new or differ from ``before``, and link ``touched`` to the upload."""
+    value_cols = [c for c in TWEET_COLUMNS if c != "tweet_id"] + ["text_rank", "metrics_as_of", "source_format"]
+    after = after.copy()
+    after.index.name = "tweet_id"
+    is_new = ~after.index.isin(before.index)
+    new_rows = after[is_new].reset_index()
+    if len(new_rows):
+        new_rows["workspace_id"] = workspace_id
+        new_rows["first_upload_id"] = upload_id
+        new_rows["last_upload_id"] = upload_id
+        new_rows["created_at"] = pd.to_datetime(new_rows["created_at"], utc=True)
+        cols = ["workspace_id", "tweet_id", *value_cols, "first_upload_id", "last_upload_id"]
+        records = _records(new_rows, cols)
+        for chunk in range(0, len(records), 5000):
+            session.execute(insert(Tweet), records[chunk : chunk + 5000])
+    old = after[~is_new]
+    if len(old):
+        prev = before.loc[old.index]
+        changed = np.zeros(len(old), dtype=bool)
+        for col in (*STRUCT_COLUMNS, *METRICS, "metrics_as_of", "text_rank", "source_format"):
+            changed |= _differs(old[col], prev[col])
+        upd = old[changed].copy()
+        if len(upd):
+            upd["id"] = prev.loc[upd.index, "pk"].astype(int)
+            upd["last_upload_id"] = upload_id
+            records = _records(upd.reset_index(drop=True), ["id", *value_cols, "last_upload_id"])
+            for chunk in range(0, len(records), 5000):
+                session.execute(update(Tweet), records[chunk : chunk + 5000])
+    if len(touched):
+        ids = pd.DataFrame(
+            session.execute(
+                select(Tweet.tweet_id, Tweet.id).where(Tweet.workspace_id == workspace_id)
+            ).all(),
+            columns=["tweet_id", "pk"],
+        ).set_index("tweet_id")
+        pks = ids.loc[ids.index.intersection(touched), "pk"].astype(int).tolist()
+        links = [{"tweet_pk": pk, "upload_id": upload_id} for pk in pks]
+        for chunk in range(0, len(links), 10000):
+            session.execute(insert(TweetUpload), links[chunk : chunk + 10000])
+
+
+def tweet_count(session: Session, workspace_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(Tweet).where(Tweet.workspace_id == workspace_id)) or 0
