@@ -30,8 +30,15 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import Engine, select
 
-from curation.schema import METRICS, TWEET_COLUMNS
+from curation.importer import import_parsed
+from curation.ingest import ParsedFile
+from curation.schema import DAILY_COLUMNS, METRICS, TWEET_COLUMNS
+from curation.store.access import Actor, audit, now
+from curation.store.db import session_scope
+from curation.store.models import AccountSnapshot, Draft, Workspace
+from curation.store.workspaces import create_workspace
 
 DEMO_WORKSPACE = "Northwind Analytics (demo)"
 DEMO_TIMEZONE = "America/New_York"
@@ -148,7 +155,7 @@ def demo_followers(day: date) -> int:
     """Follower count of the demo account on ``day`` (linear growth 8,000 -> 12,500)."""
     start = DEMO_END - timedelta(days=364)
     frac = min(max((day - start).days / 364, 0.0), 1.0)
-    return int(round(8000 + 4500 * frac))
+    return round(8000 + 4500 * frac)
 
 
 def demo_tweets(seed: int = DEMO_SEED, scale: float = 1.0) -> pd.DataFrame:
@@ -256,3 +263,41 @@ def demo_snapshots() -> pd.DataFrame:
             "following": [880 + k // 4 for k in range(len(days))],
         }
     )
+
+
+def seed_demo(engine: Engine, name: str = DEMO_WORKSPACE, scale: float = 1.0) -> int:
+    """Create the demo workspace with its history, snapshots and drafts; returns its id.
+
+    Does nothing but return the id when a workspace of that name exists already.
+    """
+    actor = Actor.local_user()
+    with session_scope(engine) as session:
+        existing = session.scalar(select(Workspace.id).where(Workspace.name == name))
+        if existing is not None:
+            return existing
+        ws = create_workspace(session, name, actor, DEMO_TIMEZONE)
+        tweets = demo_tweets(scale=scale)
+        parsed = ParsedFile(
+            name="demo history (synthetic)",
+            format="demo",
+            tweets=tweets,
+            daily=pd.DataFrame(columns=list(DAILY_COLUMNS)),
+            as_of=datetime.combine(DEMO_END, datetime.min.time(), tzinfo=UTC),
+            rows_read=len(tweets),
+        )
+        import_parsed(session, ws.id, actor, [parsed])
+        for row in demo_snapshots().itertuples():
+            session.add(
+                AccountSnapshot(
+                    workspace_id=ws.id, day=row.day, followers=row.followers, following=row.following, source="demo"
+                )
+            )
+        for draft in DEMO_DRAFTS:
+            session.add(
+                Draft(
+                    workspace_id=ws.id, text=draft.text, status=draft.status, comment="", created_by=actor.email,
+                    created_at=now(), updated_by=actor.email, updated_at=now(),
+                )
+            )
+        audit(session, ws.id, actor, "demo.seed", tweets=len(tweets))
+        return ws.id

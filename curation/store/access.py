@@ -36,6 +36,13 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC, so say so."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
 def role_of(session: Session, workspace_id: int, actor: Actor) -> str | None:
     """The actor's role in the workspace, or None when not a member."""
     if actor.local or actor.email in config.admin_emails():

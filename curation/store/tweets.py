@@ -83,7 +83,9 @@ class MergeCounts:
 def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
     """Element-wise 'not equal', where two missing values are equal."""
     a_na, b_na = a.isna().to_numpy(), b.isna().to_numpy()
-    eq = (a.astype(object).to_numpy() == b.astype(object).to_numpy()) & ~a_na & ~b_na
+    av, bv = a.astype(object).to_numpy(copy=True), b.astype(object).to_numpy(copy=True)
+    av[a_na], bv[b_na] = None, None  # pd.NA refuses to be compared
+    eq = (av == bv) & ~a_na & ~b_na
     return ~(eq | (a_na & b_na))
 
 
@@ -113,8 +115,10 @@ def merge_into(
         merged = cur.copy()
         take_struct = (new["text_rank"].to_numpy() >= cur["text_rank"].to_numpy())
         for col in STRUCT_COLUMNS:
-            candidate = new[col].astype(object).where(new[col].notna(), cur[col].astype(object))
-            merged[col] = cur[col].astype(object).where(~take_struct, candidate)
+            candidate = new[col]
+            if candidate.dtype == object:  # optional values (media, language): keep what we knew
+                candidate = candidate.where(candidate.notna(), cur[col])
+            merged[col] = cur[col].where(~take_struct, candidate.astype(cur[col].dtype))
         merged["text_rank"] = np.maximum(cur["text_rank"].to_numpy(), rank)
         merged["source_format"] = cur["source_format"].where(~take_struct, fmt)
         cur_asof = cur["metrics_as_of"]
@@ -202,3 +206,21 @@ def write_merged(
 
 def tweet_count(session: Session, workspace_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Tweet).where(Tweet.workspace_id == workspace_id)) or 0
+
+
+def tweets_of_upload(
+    session: Session, workspace_id: int, actor: Actor, upload_id: int, limit: int = 200
+) -> pd.DataFrame:
+    """The tweets an upload brought or touched, newest first (for the import preview)."""
+    require_role(session, workspace_id, actor, "viewer")
+    cols = ["tweet_id", "created_at", "text", "is_reply", "is_retweet", "has_link", "media_type", *METRICS]
+    stmt = (
+        select(*[getattr(Tweet, c) for c in cols])
+        .join(TweetUpload, TweetUpload.tweet_pk == Tweet.id)
+        .where(Tweet.workspace_id == workspace_id, TweetUpload.upload_id == upload_id)
+        .order_by(Tweet.created_at.desc())
+        .limit(limit)
+    )
+    frame = pd.DataFrame.from_records(session.execute(stmt).all(), columns=cols)
+    frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
+    return frame.dropna(axis=1, how="all")

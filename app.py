@@ -1,0 +1,24 @@
+"""Router only: page config, sign-in gate, navigation over pages/."""
+
+import streamlit as st
+
+from curation.ui import auth_enabled
+
+st.set_page_config(page_title="Curation planner", page_icon=":material/insights:", layout="wide")
+
+if auth_enabled() and not st.user.is_logged_in:
+    st.title("Curation planner")
+    st.write("Sign in with your work account to see your team's workspace.")
+    st.button("Sign in", on_click=st.login, type="primary")
+    st.stop()
+
+pages = [
+    st.Page("pages/1_import.py", title="Import", icon=":material/upload_file:", default=True),
+    st.Page("pages/2_insights.py", title="Insights", icon=":material/monitoring:"),
+    st.Page("pages/3_drafts.py", title="Drafts", icon=":material/edit_note:"),
+    st.Page("pages/4_planner.py", title="Planner", icon=":material/calendar_month:"),
+    st.Page("pages/5_workspace.py", title="Workspace", icon=":material/group:"),
+]
+st.navigation(pages).run()
+if auth_enabled():
+    st.sidebar.button("Sign out", on_click=st.logout)

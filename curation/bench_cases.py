@@ -1,0 +1,1 @@
+"""Benchmark cases of import, model and planner (registered with curation.bench.case)."""

@@ -1,0 +1,157 @@
+"""Command line: everything the UI does, for scripts and cron jobs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from curation.demo import DEMO_WORKSPACE, seed_demo
+from curation.errors import CurationError
+from curation.importer import import_files
+from curation.stats import workspace_stats
+from curation.store.access import Actor
+from curation.store.db import engine_for, session_scope
+from curation.store.workspaces import find_workspace, get_or_create_workspace, list_workspaces
+
+Handler = Callable[[argparse.Namespace], int]
+COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {}
+
+
+def command(name: str, help_text: str, configure: Callable[[argparse.ArgumentParser], None] = lambda p: None):
+    """Register a subcommand; modules add theirs with this decorator."""
+
+    def wrap(fn: Handler) -> Handler:
+        COMMANDS[name] = (help_text, configure, fn)
+        return fn
+
+    return wrap
+
+
+def emit(args: argparse.Namespace, payload: dict | list, text: str) -> None:
+    """Print JSON with --json, else the human-readable text."""
+    if getattr(args, "json", False):
+        print(json.dumps(payload, indent=2, default=str, ensure_ascii=False))
+    else:
+        print(text)
+
+
+def engine_of(args: argparse.Namespace) -> Engine:
+    return engine_for(args.db)
+
+
+def workspace_id_of(args: argparse.Namespace, engine: Engine, create: bool = False) -> int:
+    actor = Actor.local_user()
+    with session_scope(engine) as session:
+        if create:
+            return get_or_create_workspace(session, args.workspace, actor, getattr(args, "tz", None) or "UTC").id
+        return find_workspace(session, args.workspace, actor).id
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", default=None, help="SQLAlchemy URL (default: DATABASE_URL or data/curation.db)")
+    p.add_argument("--workspace", default=DEMO_WORKSPACE, help="workspace name")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _init_db_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--seed-demo-if-empty", action="store_true", help="seed the demo workspace into an empty database")
+
+
+@command("init-db", "create or migrate the database", _init_db_args)
+def _init_db(args: argparse.Namespace) -> int:
+    from curation.services import after_data_change
+
+    engine = engine_of(args)
+    print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
+    if args.seed_demo_if_empty:
+        with session_scope(engine) as session:
+            empty = not list_workspaces(session, Actor.local_user())
+        if empty:
+            after_data_change(engine, seed_demo(engine))
+            print(f"Seeded the demo workspace {DEMO_WORKSPACE!r}.")
+    return 0
+
+
+@command("demo", "seed the demo workspace (synthetic account with known effects)")
+def _demo(args: argparse.Namespace) -> int:
+    from curation.services import after_data_change
+
+    engine = engine_of(args)
+    ws_id = seed_demo(engine, args.workspace)
+    after_data_change(engine, ws_id)
+    with session_scope(engine) as session:
+        stats = workspace_stats(session, ws_id, Actor.local_user())
+    emit(args, stats, f"Demo workspace {args.workspace!r}: {stats['tweets']} tweets, {stats['drafts']} drafts.")
+    return 0
+
+
+@command("stats", "tweets, date span, metric coverage and uploads of a workspace")
+def _stats(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine)
+    with session_scope(engine) as session:
+        s = workspace_stats(session, ws_id, Actor.local_user())
+    lines = [
+        f"{s['workspace']} ({s['timezone']}): {s['tweets']} tweets from {s['first']} to {s['last']}",
+        f"  {s['with_link']} with a link, {s['replies']} replies, {s['retweets']} retweets; "
+        f"{s['uploads']} uploads; {s['daily_days']} days of account metrics; {s['drafts']} drafts",
+        "  metric coverage: " + ", ".join(f"{k} {v:.0%}" for k, v in s["coverage"].items() if v),
+    ]
+    emit(args, s, "\n".join(lines))
+    return 0
+
+
+def _import_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", type=Path, help="export files (.csv, .js, .json, .zip)")
+    p.add_argument("--tz", default=None, help="timezone for a new workspace (IANA name)")
+
+
+@command("import", "import exports into a workspace (one transaction)", _import_args)
+def _import(args: argparse.Namespace) -> int:
+    from curation.services import after_data_change
+
+    files = []
+    for path in args.files:
+        if not path.is_file():
+            raise CurationError(f"{path} is not a file. Give the path of an export.")
+        files.append((path.name, path.read_bytes()))
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine, create=True)
+    report = import_files(engine, ws_id, Actor.local_user(), files)
+    if report.changed:
+        after_data_change(engine, ws_id)
+    d = report.to_dict()
+    payload = {k: d[k] for k in ("files", "new", "updated", "unchanged", "first", "last")}
+    lines = [f"{f.name}: {f.format}, {f.rows_read} rows read, {f.new} new, {f.updated} updated, "
+             f"{f.unchanged} unchanged, {len(f.skipped)} skipped" for f in report.files]
+    lines.append(f"Total: {report.new} new, {report.updated} updated, {report.unchanged} unchanged "
+                 f"({report.first} to {report.last})")
+    emit(args, payload, "\n".join(lines))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import curation.commands  # noqa: F401  (registers the subcommands of later modules)
+
+    parser = argparse.ArgumentParser(prog="python -m curation", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (help_text, configure, fn) in COMMANDS.items():
+        p = sub.add_parser(name, help=help_text)
+        _common(p)
+        configure(p)
+        p.set_defaults(handler=fn)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CurationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""Subcommands beyond the basics, registered on import (train, score, drafts, plan, audience...)."""

@@ -1,0 +1,217 @@
+"""Import uploaded exports into a workspace: parse, merge, and write in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from curation import ingest
+from curation.errors import ImportFailed
+from curation.schema import DAILY_METRICS, TWEET_COLUMNS
+from curation.store.access import Actor, audit, bump_data_version, now, require_role
+from curation.store.db import session_scope
+from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Upload
+from curation.store.tweets import load_tweets, merge_into, write_merged
+
+Progress = Callable[[float, str], None]
+
+
+@dataclass
+class FileReport:
+    name: str
+    format: str
+    rows_read: int
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: list[dict] = field(default_factory=list)  # {"row", "reason"}
+    warnings: list[str] = field(default_factory=list)
+    daily_days: int = 0
+    followers: int | None = None
+    following: int | None = None
+
+
+@dataclass
+class ImportReport:
+    """What one upload did: per file and in total."""
+
+    files: list[FileReport]
+    new: int
+    updated: int
+    unchanged: int
+    first: str | None
+    last: str | None
+    upload_id: int | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def changed(self) -> bool:
+        return self.new + self.updated > 0 or any(f.daily_days or f.followers or f.following for f in self.files)
+
+
+def _merge_daily(session: Session, workspace_id: int, upload_id: int, daily: pd.DataFrame) -> int:
+    """Upsert account-level daily rows; a metric the file lacks keeps its stored value."""
+    if daily.empty:
+        return 0
+    existing = {
+        row.day: row
+        for row in session.scalars(
+            select(DailyMetric).where(
+                DailyMetric.workspace_id == workspace_id, DailyMetric.day.in_(list(daily["day"]))
+            )
+        )
+    }
+    for rec in daily.to_dict("records"):
+        day: date = rec["day"]
+        row = existing.get(day)
+        if row is None:
+            row = DailyMetric(workspace_id=workspace_id, day=day, upload_id=upload_id)
+            session.add(row)
+        for metric in DAILY_METRICS:
+            value = rec.get(metric)
+            if value is not None and not pd.isna(value):
+                setattr(row, metric, int(value))
+    return len(daily)
+
+
+def _store_audience(session: Session, workspace_id: int, upload_id: int, parsed: ingest.ParsedFile) -> None:
+    """Follower/following ids and a snapshot of their counts at the export's date."""
+    day = (parsed.as_of or now()).date()
+    for kind, ids in (("follower", parsed.followers), ("following", parsed.following)):
+        if ids is None:
+            continue
+        # An archive lists everyone at that date: replace the previous list of this kind.
+        session.execute(delete(AudienceId).where(AudienceId.workspace_id == workspace_id, AudienceId.kind == kind))
+        session.add_all(
+            AudienceId(workspace_id=workspace_id, kind=kind, account_id=str(a), upload_id=upload_id)
+            for a in dict.fromkeys(ids)
+        )
+    snap = session.scalar(
+        select(AccountSnapshot).where(
+            AccountSnapshot.workspace_id == workspace_id,
+            AccountSnapshot.day == day,
+            AccountSnapshot.source == "archive",
+        )
+    )
+    if snap is None:
+        snap = AccountSnapshot(workspace_id=workspace_id, day=day, source="archive", upload_id=upload_id)
+        session.add(snap)
+    if parsed.followers is not None:
+        snap.followers = len(set(parsed.followers))
+    if parsed.following is not None:
+        snap.following = len(set(parsed.following))
+
+
+def import_parsed(
+    session: Session,
+    workspace_id: int,
+    actor: Actor,
+    parsed: Sequence[ingest.ParsedFile],
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Merge parsed files into the workspace inside the caller's transaction."""
+    require_role(session, workspace_id, actor, "editor")
+    if not parsed:
+        raise ImportFailed("No files to import. Choose one or more exports.")
+    upload = Upload(
+        workspace_id=workspace_id,
+        filenames=", ".join(p.name for p in parsed),
+        formats=", ".join(sorted({p.format for p in parsed})),
+        created_by=actor.email,
+        created_at=now(),
+        report={},
+    )
+    session.add(upload)
+    session.flush()
+
+    before = load_tweets(session, workspace_id, actor, include_state=True).set_index("tweet_id")
+    current = before
+    reports: list[FileReport] = []
+    touched: list[pd.Index] = []
+    # Oldest export first, so the newest numbers are the ones that stay.
+    order = sorted(range(len(parsed)), key=lambda i: (parsed[i].as_of is not None, parsed[i].as_of or 0))
+    by_index: dict[int, FileReport] = {}
+    for step, i in enumerate(order):
+        p = parsed[i]
+        if progress:
+            progress(0.5 + 0.4 * step / len(parsed), f"Merging {p.name}")
+        rep = FileReport(
+            name=p.name,
+            format=p.format,
+            rows_read=p.rows_read,
+            skipped=[{"row": s.row, "reason": s.reason} for s in p.skipped],
+            warnings=list(p.warnings),
+            followers=len(set(p.followers)) if p.followers is not None else None,
+            following=len(set(p.following)) if p.following is not None else None,
+        )
+        if len(p.tweets):
+            current, counts = merge_into(current, p.tweets[list(TWEET_COLUMNS)], p.format, p.as_of)
+            rep.new, rep.updated, rep.unchanged = counts.new, counts.updated, counts.unchanged
+            touched.append(pd.Index(p.tweets["tweet_id"].astype(str)))
+        rep.daily_days = _merge_daily(session, workspace_id, upload.id, p.daily)
+        if p.followers is not None or p.following is not None:
+            _store_audience(session, workspace_id, upload.id, p)
+        by_index[i] = rep
+    reports = [by_index[i] for i in range(len(parsed))]
+    if progress:
+        progress(0.9, "Writing to the database")
+    all_touched = touched[0].append(touched[1:]).unique() if touched else pd.Index([])
+    write_merged(session, workspace_id, upload.id, before, current, all_touched)
+
+    times = pd.concat([p.tweets["created_at"] for p in parsed if len(p.tweets)]) if any(
+        len(p.tweets) for p in parsed
+    ) else pd.Series([], dtype="datetime64[ns, UTC]")
+    report = ImportReport(
+        files=reports,
+        new=sum(r.new for r in reports),
+        updated=sum(r.updated for r in reports),
+        unchanged=sum(r.unchanged for r in reports),
+        first=times.min().isoformat() if len(times) else None,
+        last=times.max().isoformat() if len(times) else None,
+        upload_id=upload.id,
+    )
+    upload.n_new, upload.n_updated, upload.n_unchanged = report.new, report.updated, report.unchanged
+    upload.report = report.to_dict()
+    audit(session, workspace_id, actor, "upload", upload_id=upload.id, files=upload.filenames, new=report.new,
+          updated=report.updated)
+    if report.changed:
+        bump_data_version(session, workspace_id)
+    return report
+
+
+def import_files(
+    engine: Engine,
+    workspace_id: int,
+    actor: Actor,
+    files: Sequence[tuple[str, bytes]],
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Parse and import uploaded files as one transaction: all of it lands, or none of it.
+
+    Raises ImportFailed (nothing written) when any file cannot be read.
+    """
+    with session_scope(engine) as session:
+        require_role(session, workspace_id, actor, "editor")
+
+    def parse_progress(frac: float, msg: str) -> None:
+        if progress:
+            progress(0.5 * frac, msg)
+
+    parsed = ingest.parse_files(files, progress=parse_progress)
+    with session_scope(engine) as session:
+        report = import_parsed(session, workspace_id, actor, parsed, progress)
+    if progress:
+        progress(1.0, "Done")
+    return report
+
+
+def list_uploads(session: Session, workspace_id: int, actor: Actor) -> list[Upload]:
+    require_role(session, workspace_id, actor, "viewer")
+    return list(session.scalars(select(Upload).where(Upload.workspace_id == workspace_id).order_by(Upload.id.desc())))
