@@ -1,0 +1,18 @@
+"""Size limits on uploads, so one bad or hostile file cannot exhaust the server."""
+
+from __future__ import annotations
+
+# Matches .streamlit/config.toml's upload limit; larger files are refused before parsing.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+# A whole X archive with media can be large, but the members we read are small; this caps
+# what a zip may claim (directory) and what we actually inflate (streaming).
+MAX_ZIP_TOTAL_BYTES = 1024 * 1024 * 1024
+# Text compresses ~10-20x; JSON of tweets up to ~30x. 200 leaves room and still stops bombs.
+MAX_COMPRESSION_RATIO = 200
+# Members smaller than this are not ratio-checked: tiny files of zeros compress absurdly well.
+RATIO_FLOOR_BYTES = 1024 * 1024
+MAX_ZIP_MEMBERS = 20_000
+# Far above any real account (X caps history nowhere near this), small enough for memory.
+MAX_ROWS = 2_000_000
+# Chunk size when inflating zip members, so the byte bound is enforced while streaming.
+STREAM_CHUNK_BYTES = 1024 * 1024

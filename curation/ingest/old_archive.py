@@ -1,0 +1,110 @@
+"""Old archive tweets.csv (2012–2018) in both column orders, 2013's ragged rows included.
+
+Extra cells beyond the header are further expanded_urls (one per link in the 2013 layout).
+Links to twitter.com .../photo/N or .../video/N are the tweet's media, not links; other
+twitter.com/x.com links (quoted tweets) are not external links either. Text is HTML-escaped in
+these files and is unescaped. Retweets (retweeted_status_id or `RT @`) are kept, flagged.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from curation.errors import ImportFailed
+from curation.ingest.csvread import normalise_header, read_table
+from curation.ingest.frames import empty_daily, newest, tweets_frame, valid_ids
+from curation.ingest.result import ParsedFile, SkippedRow
+from curation.ingest.text import count_hashtags, count_mentions, join_domains, unescape
+
+_REQUIRED = ("tweet_id", "timestamp", "text")
+_MEDIA_RE = re.compile(r"(?:twitter|x)\.com/[^/]+/status/\d+/(photo|video)/", re.IGNORECASE)
+
+
+def is_tweets_csv(cells: list[str]) -> bool:
+    """Header of an old archive tweets.csv (either column order)."""
+    norm = [normalise_header(c) for c in cells]
+    return bool(norm) and norm[0] == "tweet_id" and all(c in norm for c in _REQUIRED)
+
+
+def parse_tweets_csv(name: str, text: str, warnings: list[str]) -> ParsedFile:
+    """Parse tweets.csv into canonical tweets (no metrics: the old archive has none)."""
+    table = read_table(text, name, ragged_ok=True)
+    norm = [normalise_header(c) for c in table.header]
+    pos = {c: i for i, c in reversed(list(enumerate(norm)))}
+    missing = [c for c in _REQUIRED if c not in pos]
+    if missing:
+        raise ImportFailed(f"{name}: tweets.csv lacks the column(s) {', '.join(missing)}.")
+    rows = table.rows
+    get = {c: rows[i].astype(str).str.strip() if c != "text" else rows[i].astype(str) for c, i in pos.items()}
+    ids = get["tweet_id"]
+    header_again = ids.map(normalise_header) == "tweet_id"
+    blank = (ids == "") & (get["text"].str.strip() == "")
+    keep = ~(header_again | blank)
+    rows = rows[keep]
+    get = {c: s[keep] for c, s in get.items()}
+    ids = get["tweet_id"]
+    rows_read = len(rows)
+
+    skipped: list[SkippedRow] = []
+    ok = valid_ids(ids)
+    for num, value in ids[~ok].items():
+        skipped.append(SkippedRow(int(num), f"tweet_id {value[:30]!r} is not a number"))
+    times = pd.to_datetime(get["timestamp"], format="%Y-%m-%d %H:%M:%S %z", utc=True, errors="coerce")
+    bad_time = ok & times.isna().to_numpy()
+    for num, value in get["timestamp"][bad_time].items():
+        skipped.append(SkippedRow(int(num), f"timestamp {value[:40]!r} is not a date and time"))
+    ok &= ~bad_time
+    rows, ids, times = rows[ok], ids[ok], times[ok]
+    get = {c: s[ok] for c, s in get.items()}
+
+    url_cols = [i for i in rows.columns if i >= pos.get("expanded_urls", len(norm))]
+    texts = unescape(get["text"].tolist())
+    empty = pd.Series("", index=rows.index)
+    reply_status = get.get("in_reply_to_status_id", empty)
+    reply_user = get.get("in_reply_to_user_id", empty)
+    rt_id = get.get("retweeted_status_id", empty)
+
+    domains: list[str] = []
+    media: list[str | None] = []
+    for urls in (rows[url_cols].astype(str).agg(",".join, axis=1) if url_cols else empty):
+        parts = [u for u in re.split(r"[,\s]+", urls) if u]
+        found = {m.group(1).lower() for u in parts if (m := _MEDIA_RE.search(u))}
+        media.append("video" if "video" in found else "photo" if found else None)
+        domains.append(join_domains(parts))
+
+    id_set = set(ids)
+    thread_users = reply_user[reply_status.isin(id_set) & (reply_user != "")]
+    own = None if thread_users.empty else str(thread_users.mode().iloc[0])
+    has_parent = reply_status != ""
+    is_reply = (
+        has_parent & (reply_user != own) if own is not None else has_parent & ~reply_status.isin(id_set)
+    )
+    frame = tweets_frame(
+        {
+            "tweet_id": ids.tolist(),
+            "created_at": times,
+            "text": texts,
+            "is_reply": is_reply.tolist(),
+            "is_retweet": [(r != "") or t.startswith("RT @") for r, t in zip(rt_id, texts, strict=True)],
+            "has_link": [bool(d) for d in domains],
+            "link_domains": domains,
+            "n_hashtags": [count_hashtags(t) for t in texts],
+            "n_mentions": [count_mentions(t) for t in texts],
+            "media_type": media,
+        },
+        len(rows),
+    )
+    frame = frame.drop_duplicates("tweet_id", keep="first").reset_index(drop=True)
+    skipped.sort(key=lambda s: s.row)
+    return ParsedFile(
+        name=name,
+        format="legacy_archive_csv",
+        tweets=frame,
+        daily=empty_daily(),
+        as_of=newest(frame["created_at"]),
+        rows_read=rows_read,
+        skipped=skipped,
+        warnings=[*warnings, "Old archives have no engagement counts: tweets are imported without metrics."],
+    )

@@ -1,0 +1,46 @@
+"""Result types shared by every ingest parser: one ParsedFile per readable upload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+# Key -> the name users see in messages ("Upload one of: ...") and in the import report.
+FORMATS: dict[str, str] = {
+    "legacy_analytics": "Twitter Analytics per-tweet CSV (2015–2022)",
+    "x_content": "X analytics content CSV (2024+)",
+    "x_archive": "X data archive (tweets.js / tweet.js)",
+    "legacy_archive_csv": "Old archive tweets.csv",
+    "grailbird": "Old archive Grailbird data/js/tweets/*.js",
+    "mastodon": "Mastodon outbox.json",
+    "legacy_daily": "Twitter Analytics daily CSV",
+    "x_overview": "X account overview CSV",
+    "archive_followers": "X archive follower.js",
+    "archive_following": "X archive following.js",
+}
+
+
+@dataclass
+class SkippedRow:
+    """A record that was not imported; ``row`` is 1-based (CSV: spreadsheet row, header = 1)."""
+
+    row: int
+    reason: str
+
+
+@dataclass
+class ParsedFile:
+    """One upload read into canonical frames, plus what the import report needs to say."""
+
+    name: str
+    format: str
+    tweets: pd.DataFrame
+    daily: pd.DataFrame
+    followers: list[str] | None = None
+    following: list[str] | None = None
+    as_of: datetime | None = None
+    rows_read: int = 0
+    skipped: list[SkippedRow] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)

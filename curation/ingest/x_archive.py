@@ -1,0 +1,414 @@
+"""X data archive tweets (tweet.js, tweets.js, tweets-partN.js, note-tweet.js) and Grailbird files.
+
+Decisions, so the record counts and keys are predictable:
+- Edit chains (`edit_info.edit.initialTweetId`) become one row keyed by the INITIAL tweet id, so
+  the key stays stable whichever version another export reports. The row takes the latest
+  version's text and structure (what readers saw last), the initial version's posting time (the
+  slot the planner learns from) and the largest likes/reposts in the chain (counts only grow).
+- Links: `entities.urls[].expanded_url` domains, excluding twitter.com/x.com links (quoted
+  tweets, profiles, media pages): those keep readers on X and are not external links.
+- Retweets (`RT @x: ...` or a `retweeted_status`) are kept with is_retweet=True.
+- A reply is `in_reply_to_status_id_str` set and the parent author not the account itself.
+  The account id comes from manifest.js `userInfo.accountId`, else from Grailbird's
+  `user.id_str`, else from replies whose parent tweet is in the same upload (a thread).
+  account.js is never opened: it holds the e-mail address.
+- note-tweet.js: `noteTweet.core.text` replaces the cut `full_text` of the tweet with the exact
+  same `createdAt`; leading @handles of a reply are kept, as the other formats show them.
+- Archives have no impressions or clicks: those metrics stay <NA>, never 0.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import orjson
+import pandas as pd
+
+from curation.errors import ImportFailed
+from curation.ingest.frames import empty_daily, later, newest, to_int64, tweets_frame
+from curation.ingest.limits import MAX_ROWS
+from curation.ingest.result import ParsedFile, SkippedRow
+from curation.ingest.text import UTF8_BOM, count_hashtags, count_mentions, join_domains
+
+_YTD_RE = re.compile(rb"\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=\s*")
+_GRAILBIRD_RE = re.compile(rb"\s*Grailbird\.data\.([A-Za-z0-9_]+)\s*=\s*")
+_THAR_RE = re.compile(rb"\s*window\.__THAR_CONFIG\s*=\s*")
+_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
+_LEADING_MENTIONS_RE = re.compile(r"^(?:[@＠][A-Za-z0-9_]{1,15}\s+)+")
+_MEDIA_RANK = {"video": 3, "animated_gif": 2, "photo": 1}
+ARCHIVE_WARNING = "Archives have no impressions or clicks: only likes and reposts are imported."
+
+
+def ytd_name(data: bytes) -> tuple[str, int] | None:
+    """(data type, part) of a `window.YTD.<type>.partN = [` file, else None."""
+    m = _YTD_RE.match(_strip_bom(data[:300]))
+    return (m.group(1).decode("ascii"), int(m.group(2))) if m else None
+
+
+def grailbird_name(data: bytes) -> str | None:
+    """`tweets_2009_07` of a `Grailbird.data.tweets_2009_07 = [` file, else None."""
+    m = _GRAILBIRD_RE.match(_strip_bom(data[:300]))
+    return m.group(1).decode("ascii") if m else None
+
+
+def is_manifest(data: bytes) -> bool:
+    """`window.__THAR_CONFIG = {` (data/manifest.js)."""
+    return _THAR_RE.match(_strip_bom(data[:300])) is not None
+
+
+def _strip_bom(data: bytes) -> bytes:
+    return data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
+
+
+def load_js(data: bytes, name: str) -> Any:
+    """JSON after the `... = ` prefix; slices a memoryview so a 130 MB file is never copied."""
+    view = memoryview(data)
+    start = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+    for rx in (_YTD_RE, _GRAILBIRD_RE, _THAR_RE):
+        m = rx.match(data, start, start + 300)
+        if m:
+            start = m.end()
+            break
+    end = len(data)
+    while end > start and data[end - 1] in b" \t\r\n;":
+        end -= 1
+    try:
+        return orjson.loads(view[start:end])
+    except orjson.JSONDecodeError as exc:
+        raise ImportFailed(
+            f"{name}: the file is cut off or damaged ({exc.msg} at byte {start + exc.pos}). "
+            "Download the archive again from X and upload the new file."
+        ) from None
+
+
+@dataclass
+class ArchiveBundle:
+    """The pieces of one archive (from a zip, or loose files uploaded together)."""
+
+    name: str
+    tweet_parts: list[tuple[str, bytes]] = field(default_factory=list)
+    grailbird_parts: list[tuple[str, bytes]] = field(default_factory=list)
+    notes: list[tuple[str, bytes]] = field(default_factory=list)
+    manifest: bytes | None = None
+    followers: list[str] | None = None
+    following: list[str] | None = None
+
+
+def account_ids(data: bytes, name: str, key: str) -> list[str]:
+    """Account ids from follower.js / following.js (`{"follower": {"accountId": ...}}`)."""
+    items = load_js(data, name)
+    if not isinstance(items, list):
+        raise ImportFailed(f"{name}: expected a list of accounts. Upload the file from the archive as is.")
+    out: list[str] = []
+    for item in items:
+        inner = item.get(key) if isinstance(item, dict) else None
+        acc = inner.get("accountId") if isinstance(inner, dict) else None
+        if isinstance(acc, str | int) and str(acc).isdigit():
+            out.append(str(acc))
+    return out
+
+
+def _manifest_info(data: bytes | None, name: str) -> tuple[str | None, datetime | None]:
+    """Account id and generation time from manifest.js; missing or odd manifests give None."""
+    if data is None:
+        return None, None
+    try:
+        conf = load_js(data, name)
+    except ImportFailed:
+        return None, None
+    if not isinstance(conf, dict):
+        return None, None
+    user = conf.get("userInfo") if isinstance(conf.get("userInfo"), dict) else {}
+    info = conf.get("archiveInfo") if isinstance(conf.get("archiveInfo"), dict) else {}
+    acc = user.get("accountId")
+    gen = pd.to_datetime(info.get("generationDate"), utc=True, errors="coerce")
+    return (
+        str(acc) if isinstance(acc, str | int) and str(acc).isdigit() else None,
+        None if pd.isna(gen) else gen.to_pydatetime(),
+    )
+
+
+class _Columns:
+    """Column lists filled by one pass over the tweet objects."""
+
+    def __init__(self) -> None:
+        self.ids: list[str] = []
+        self.created: list[Any] = []
+        self.texts: list[str] = []
+        self.reply_status: list[str] = []
+        self.reply_user: list[str] = []
+        self.retweet: list[bool] = []
+        self.likes: list[Any] = []
+        self.reposts: list[Any] = []
+        self.domains: list[str] = []
+        self.hashtags: list[int] = []
+        self.mentions: list[int] = []
+        self.media: list[str | None] = []
+        self.lang: list[str | None] = []
+        self.initial: list[str] = []
+        self.rows: list[int] = []
+        self.user_ids: Counter[str] = Counter()
+
+
+def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_key: str) -> None:
+    # One tight loop: this runs 100k+ times for a big archive, so no per-field helpers.
+    for n, item in enumerate(items, 1):
+        try:
+            tw = item.get("tweet", item)
+            tid = tw.get("id_str") or tw["id"]
+            if isinstance(tid, int):
+                tid = str(tid)
+            if not tid.isdigit():
+                raise ValueError(f"tweet id {tid[:30]!r} is not a number")
+            text = tw.get(text_key)
+            if text is None:
+                text = tw.get("text" if text_key == "full_text" else "full_text", "")
+            if not isinstance(text, str):
+                raise ValueError("text is not a string")
+            created = tw["created_at"]
+            if not isinstance(created, str):
+                raise ValueError("created_at is not a string")
+            ent = tw.get("entities") or {}
+            tags = ent.get("hashtags") or ()
+            ments = ent.get("user_mentions") or ()
+            urls = ent.get("urls")
+            dom = join_domains(u.get("expanded_url") or u.get("url") or "" for u in urls) if urls else ""
+            ext = tw.get("extended_entities") or ent
+            media = ext.get("media")
+            mtype = None
+            if media:
+                best = 0
+                for med in media:
+                    rank = _MEDIA_RANK.get(med.get("type"), 0)
+                    if rank > best:
+                        best, mtype = rank, med.get("type")
+            edit = (tw.get("edit_info") or {}).get("edit")
+            init = edit.get("initialTweetId") if edit else None
+            rs = tw.get("in_reply_to_status_id_str") or tw.get("in_reply_to_status_id") or ""
+            ru = tw.get("in_reply_to_user_id_str") or tw.get("in_reply_to_user_id") or ""
+            user = tw.get("user")
+            lang = tw.get("lang")
+            row = (
+                str(rs),
+                str(ru),
+                "retweeted_status" in tw or text.startswith("RT @"),
+                tw.get("favorite_count"),
+                tw.get("retweet_count"),
+                len(tags),
+                len(ments),
+                str(init) if init is not None and str(init).isdigit() else "",
+                lang if isinstance(lang, str) and lang not in ("und", "") else None,
+            )
+        except (KeyError, TypeError, AttributeError, ValueError) as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else f"not a tweet record ({exc!r:.60})"
+            skipped.append(SkippedRow(n, reason))
+            continue
+        cols.ids.append(tid)
+        cols.created.append(created)
+        cols.texts.append(text)
+        cols.domains.append(dom)
+        cols.media.append(mtype)
+        cols.rows.append(n)
+        (rs, ru, rt, fav, rtc, nt, nm, ini, lg) = row
+        cols.reply_status.append(rs)
+        cols.reply_user.append(ru)
+        cols.retweet.append(rt)
+        cols.likes.append(fav)
+        cols.reposts.append(rtc)
+        cols.hashtags.append(nt)
+        cols.mentions.append(nm)
+        cols.initial.append(ini)
+        cols.lang.append(lg)
+        if isinstance(user, dict) and user.get("id_str"):
+            cols.user_ids[str(user["id_str"])] += 1
+
+
+def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
+    """All tweet parts of one archive (X or Grailbird) as one ParsedFile."""
+    warnings: list[str] = []
+    skipped: list[SkippedRow] = []
+    cols = _Columns()
+    parts = bundle.tweet_parts if fmt == "x_archive" else bundle.grailbird_parts
+    text_key = "full_text" if fmt == "x_archive" else "text"
+    offset = 0
+    for part_name, data in parts:
+        items = load_js(data, part_name)
+        if not isinstance(items, list):
+            raise ImportFailed(
+                f"{part_name}: expected a list of tweets after the '= ' prefix. "
+                "Upload the file from the archive unchanged."
+            )
+        if len(items) + offset > MAX_ROWS:
+            raise ImportFailed(f"{bundle.name}: more than {MAX_ROWS:,} tweets; this is beyond the import limit.")
+        part_skipped: list[SkippedRow] = []
+        _collect(items, cols, part_skipped, text_key)
+        if len(parts) > 1:
+            for s in part_skipped:
+                s.reason = f"{part_name}: {s.reason}"
+        skipped.extend(part_skipped)
+        offset += len(items)
+        del items
+    rows_read = offset
+
+    created = pd.to_datetime(pd.Series(cols.created, dtype=object), format=_TIME_FORMAT, utc=True, errors="coerce")
+    bad = created.isna().to_numpy()
+    if bad.any():
+        for i in bad.nonzero()[0]:
+            skipped.append(SkippedRow(cols.rows[i], f"created_at {cols.created[i][:40]!r} is not a date"))
+    keep = ~bad
+
+    texts = [t if "&" not in t else html.unescape(t) for t in cols.texts]
+    n = len(cols.ids)
+    frame = pd.DataFrame(
+        {
+            "tweet_id": cols.ids,
+            "created_at": created,
+            "text": texts,
+            "reply_status": cols.reply_status,
+            "reply_user": cols.reply_user,
+            "is_retweet": cols.retweet,
+            "link_domains": cols.domains,
+            "n_hashtags": cols.hashtags,
+            "n_mentions": cols.mentions,
+            "media_type": pd.Series(cols.media, dtype=object),
+            "lang": pd.Series(cols.lang, dtype=object),
+            "likes": to_int64(pd.Series(cols.likes, dtype=object)),
+            "reposts": to_int64(pd.Series(cols.reposts, dtype=object)),
+            "initial": cols.initial,
+        },
+        index=pd.RangeIndex(n),
+    )[keep]
+    frame = frame.drop_duplicates("tweet_id", keep="first")
+
+    manifest_id, generated = _manifest_info(bundle.manifest, f"{bundle.name} manifest.js")
+    own = manifest_id or (cols.user_ids.most_common(1)[0][0] if cols.user_ids else None)
+    ids = set(frame["tweet_id"])
+    if own is None:
+        own = _infer_own_id(frame, ids)
+    has_parent = frame["reply_status"] != ""
+    if own is not None:
+        frame["is_reply"] = has_parent & (frame["reply_user"] != own)
+    else:
+        frame["is_reply"] = has_parent & ~frame["reply_status"].isin(ids)
+
+    if bundle.notes:
+        _merge_notes(frame, bundle.notes, warnings)
+    frame = _collapse_edits(frame)
+    frame = frame.sort_values("created_at", ascending=False, kind="stable")
+
+    out = tweets_frame(
+        {
+            "tweet_id": frame["tweet_id"],
+            "created_at": frame["created_at"],
+            "text": frame["text"],
+            "is_reply": frame["is_reply"],
+            "is_retweet": frame["is_retweet"],
+            "has_link": frame["link_domains"] != "",
+            "link_domains": frame["link_domains"],
+            "n_hashtags": frame["n_hashtags"],
+            "n_mentions": frame["n_mentions"],
+            "media_type": frame["media_type"],
+            "lang": frame["lang"],
+            "likes": frame["likes"],
+            "reposts": frame["reposts"],
+        },
+        len(frame),
+    )
+    if n:
+        warnings.append(ARCHIVE_WARNING)
+    skipped.sort(key=lambda s: s.row)
+    return ParsedFile(
+        name=bundle.name,
+        format=fmt,
+        tweets=out,
+        daily=empty_daily(),
+        followers=bundle.followers,
+        following=bundle.following,
+        as_of=later(generated, newest(out["created_at"])) if generated else newest(out["created_at"]),
+        rows_read=rows_read,
+        skipped=skipped,
+        warnings=warnings,
+    )
+
+
+def _infer_own_id(frame: pd.DataFrame, ids: set[str]) -> str | None:
+    """The account replied to its own tweets in the upload (threads): that parent author is us."""
+    thread = frame.loc[frame["reply_status"].isin(ids) & (frame["reply_user"] != ""), "reply_user"]
+    return None if thread.empty else str(thread.mode().iloc[0])
+
+
+def _collapse_edits(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per edit chain, keyed by the initial tweet id (see module docstring)."""
+    if not (frame["initial"] != "").any():
+        return frame.drop(columns=["initial"])
+    key = frame["initial"].where(frame["initial"] != "", frame["tweet_id"])
+    frame = frame.assign(
+        _key=key,
+        _order=frame["tweet_id"].str.len().astype(str).str.zfill(3) + frame["tweet_id"],
+    ).sort_values(["_key", "_order"], kind="stable")
+    grouped = frame.groupby("_key", sort=False)
+    latest = grouped.tail(1).set_index("_key")
+    latest["created_at"] = grouped["created_at"].min()
+    latest["likes"] = grouped["likes"].max()
+    latest["reposts"] = grouped["reposts"].max()
+    latest["tweet_id"] = latest.index
+    return latest.reset_index(drop=True).drop(columns=["initial", "_order"])
+
+
+def _merge_notes(frame: pd.DataFrame, notes: Sequence[tuple[str, bytes]], warnings: list[str]) -> None:
+    """Replace cut texts with the full long-post text from note-tweet.js (matched by createdAt)."""
+    by_time: dict[pd.Timestamp, list[dict[str, Any]]] = {}
+    for note_name, data in notes:
+        items = load_js(data, note_name)
+        if not isinstance(items, list):
+            continue
+        for item in items:
+            note = item.get("noteTweet") if isinstance(item, dict) else None
+            core = note.get("core") if isinstance(note, dict) else None
+            if not isinstance(core, dict) or not isinstance(core.get("text"), str):
+                continue
+            when = pd.to_datetime(note.get("createdAt"), utc=True, errors="coerce")
+            if pd.isna(when):
+                continue
+            by_time.setdefault(when.floor("s"), []).append(core)
+    if not by_time:
+        return
+    unmatched = 0
+    times = frame["created_at"]
+    for when, cores in by_time.items():
+        candidates = frame.index[(times == when).to_numpy()]
+        for core in cores:
+            if len(candidates) == 0:
+                unmatched += 1
+                continue
+            cut = [i for i in candidates if frame.at[i, "text"].rstrip().endswith("…")]
+            target = (cut or list(candidates))[0]
+            frame.at[target, "text"] = _note_text(frame.at[target, "text"], core["text"])
+            new_text = frame.at[target, "text"]
+            frame.at[target, "n_hashtags"] = max(int(frame.at[target, "n_hashtags"]), count_hashtags(new_text))
+            frame.at[target, "n_mentions"] = max(int(frame.at[target, "n_mentions"]), count_mentions(new_text))
+            note_urls = core.get("urls") or []
+            extra = join_domains(
+                str(u.get("expandedUrl") or u.get("expanded_url") or u.get("url") or "")
+                for u in note_urls
+                if isinstance(u, dict)
+            )
+            if extra:
+                merged = " ".join(dict.fromkeys((frame.at[target, "link_domains"] + " " + extra).split()))
+                frame.at[target, "link_domains"] = merged
+    if unmatched:
+        warnings.append(f"{unmatched} long post(s) in note-tweet.js matched no tweet by time; ignored.")
+
+
+def _note_text(cut_text: str, full: str) -> str:
+    """The note's full text, keeping the reply's leading @handles that the note omits."""
+    lead = _LEADING_MENTIONS_RE.match(cut_text)
+    if lead and not full.startswith(lead.group(0).strip()):
+        return lead.group(0) + full
+    return full
