@@ -97,7 +97,8 @@ def test_archive_and_analytics_csv_merge_to_one_row_per_tweet(engine, ws):
 
 
 def test_one_bad_file_means_nothing_is_written(engine, ws):
-    good = _files("analytics_csv__ropensci-org__ropensci-tweets__tweet_activity_metrics_rOpenSci_20161201_20170101_en.csv")
+    good = _files("analytics_csv__ropensci-org__ropensci-tweets__"
+                  "tweet_activity_metrics_rOpenSci_20161201_20170101_en.csv")
     with pytest.raises(ImportFailed):
         import_files(engine, ws, LOCAL, [*good, ("notes.txt", b"just some notes\n")])
     assert _count(engine, Tweet, ws) == 0
@@ -134,7 +135,8 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_cli_import_json_and_user_errors(sqlite_url, tmp_path):
-    f = REAL / "x_premium_content_csv__hestey-star__hestys-stock-screener__account_analytics_content_2026-08-10_2026-08-16.csv"
+    f = REAL / ("x_premium_content_csv__hestey-star__hestys-stock-screener__"
+                "account_analytics_content_2026-08-10_2026-08-16.csv")
     proc = _cli("import", str(f), "--db", sqlite_url, "--workspace", "Hestys", "--json")
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
