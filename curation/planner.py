@@ -1,0 +1,696 @@
+"""Schedule optimiser: the few strongest drafts at the best free times, under gaps, caps and a quality bar."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import numpy as np
+import pandas as pd
+
+from curation import insights
+from curation.errors import CurationError
+
+WEEKDAYS = insights.WEEKDAYS
+NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
+GAIN_FLOOR_SHARE = 0.01  # a post must add >= 1 % of the best draft's best prediction to be worth a slot
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_EPS = 1e-9
+
+
+@dataclass(kw_only=True)
+class PlanConstraints:
+    """What the user allows. Times are local to ``tz``; ``start`` is stored in UTC.
+
+    ``start`` defaults to the next local midnight; a naive ``start`` is read as local time.
+    ``allowed_hours`` is half-open: (8, 18) offers slots on the hour from 08:00 to 17:00.
+    ``daily_cap`` None takes the cap from insights.volume; ``quality_bar`` None takes the
+    account's median target of comparable tweets (see ``default_bars``).
+    """
+
+    tz: str
+    start: pd.Timestamp | None = None
+    days: int = 7
+    allowed_weekdays: set[int] = field(default_factory=lambda: set(range(7)))
+    allowed_hours: tuple[int, int] = (8, 18)
+    min_gap_hours: float = 3.0
+    daily_cap: int | None = None
+    quality_bar: float | None = None
+
+    def __post_init__(self) -> None:
+        try:
+            ZoneInfo(str(self.tz))
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise CurationError(f"Unknown timezone {self.tz!r}: pick one like 'Europe/Berlin'.") from exc
+        if self.start is None:
+            now = pd.Timestamp.now(tz=self.tz)
+            self.start = (now.normalize() + pd.DateOffset(days=1)).tz_convert("UTC")
+        else:
+            start = pd.Timestamp(self.start)
+            start = (
+                start.tz_localize(self.tz, nonexistent="shift_forward", ambiguous=True) if start.tz is None else start
+            )
+            self.start = start.tz_convert("UTC")
+        if not 1 <= int(self.days) <= 92:
+            raise CurationError("Plan between 1 and 92 days ahead.")
+        self.days = int(self.days)
+        self.allowed_weekdays = {int(d) for d in self.allowed_weekdays}
+        if not self.allowed_weekdays or not self.allowed_weekdays <= set(range(7)):
+            raise CurationError("Allow at least one weekday (0 = Monday ... 6 = Sunday).")
+        lo, hi = (int(h) for h in self.allowed_hours)
+        if not 0 <= lo < hi <= 24:
+            raise CurationError("Allowed hours must be a range like 8-18 within 0-24, start before end.")
+        self.allowed_hours = (lo, hi)
+        if not 0 <= float(self.min_gap_hours) <= 72:
+            raise CurationError("The minimum gap between posts must be between 0 and 72 hours.")
+        self.min_gap_hours = float(self.min_gap_hours)
+        if self.daily_cap is not None and int(self.daily_cap) < 1:
+            raise CurationError("The daily cap must be at least 1 post.")
+        if self.quality_bar is not None and not np.isfinite(self.quality_bar):
+            raise CurationError("The quality bar must be a number.")
+
+    @property
+    def end(self) -> pd.Timestamp:
+        """End of the horizon (exclusive, UTC): ``days`` local calendar days after ``start``."""
+        local = self.start.tz_convert(self.tz)
+        return (local + pd.DateOffset(days=self.days)).tz_convert("UTC")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe copy (start as ISO UTC)."""
+        return {
+            "tz": self.tz,
+            "start": _iso(self.start),
+            "days": self.days,
+            "allowed_weekdays": sorted(self.allowed_weekdays),
+            "allowed_hours": list(self.allowed_hours),
+            "min_gap_hours": self.min_gap_hours,
+            "daily_cap": None if self.daily_cap is None else int(self.daily_cap),
+            "quality_bar": None if self.quality_bar is None else float(self.quality_bar),
+        }
+
+
+@dataclass
+class Slot:
+    """One planned post."""
+
+    at: pd.Timestamp
+    draft_id: int
+    text: str
+    predicted: float
+    lower: float
+    upper: float
+    why: str
+
+
+@dataclass
+class LeftOut:
+    """A draft the plan does not use, with the one reason why."""
+
+    draft_id: int
+    text: str
+    reason: str
+
+
+@dataclass
+class Plan:
+    """A schedule, the drafts left out, and expected total vs number of posts (``curve``)."""
+
+    slots: list[Slot]
+    left_out: list[LeftOut]
+    expected_total: float
+    curve: list[tuple[int, float]]
+    chosen_n: int
+    constraints: dict[str, Any]
+    target_label: str
+    stop_reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe: times as ISO UTC strings, numbers as Python floats/ints."""
+        return {
+            "slots": [
+                {
+                    "at": _iso(s.at),
+                    "draft_id": int(s.draft_id),
+                    "text": str(s.text),
+                    "predicted": _num(s.predicted),
+                    "lower": _num(s.lower),
+                    "upper": _num(s.upper),
+                    "why": s.why,
+                }
+                for s in self.slots
+            ],
+            "left_out": [{"draft_id": int(o.draft_id), "text": str(o.text), "reason": o.reason} for o in self.left_out],
+            "expected_total": _num(self.expected_total),
+            "curve": [[int(n), _num(v)] for n, v in self.curve],
+            "chosen_n": int(self.chosen_n),
+            "constraints": _jsonable(self.constraints),
+            "target_label": self.target_label,
+            "stop_reason": self.stop_reason,
+        }
+
+
+class _Card(Protocol):
+    target: str
+    target_label: str
+
+
+class GridModel(Protocol):
+    """What build_plan needs from model.TrainedModel."""
+
+    card: _Card
+
+    def predict_grid(
+        self, texts: Sequence[str], slots: Sequence[pd.Timestamp]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
+
+
+def _iso(ts: pd.Timestamp) -> str:
+    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _num(x: float) -> float | None:
+    x = float(x)
+    return x if np.isfinite(x) else None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value) if isinstance(value, set | frozenset) else value
+        return [_jsonable(v) for v in items]
+    if isinstance(value, pd.Timestamp):
+        return _iso(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float):
+        return _num(value)
+    return value
+
+
+# --------------------------------------------------------------------------- slots and inputs
+
+
+def candidate_slots(c: PlanConstraints) -> list[pd.Timestamp]:
+    """Every allowed on-the-hour local time in [start, end), as UTC timestamps in time order."""
+    start_local, end_local = c.start.tz_convert(c.tz), c.end.tz_convert(c.tz)
+    days = pd.date_range(start_local.normalize().tz_localize(None), end_local.tz_localize(None).normalize(), freq="D")
+    stamps = [
+        day + pd.Timedelta(hours=h)
+        for day in days
+        if day.weekday() in c.allowed_weekdays
+        for h in range(c.allowed_hours[0], c.allowed_hours[1])
+    ]
+    if not stamps:
+        return []
+    local = pd.DatetimeIndex(stamps).tz_localize(c.tz, nonexistent="shift_forward", ambiguous=True)
+    utc = local.tz_convert("UTC").unique().sort_values()
+    return [t for t in utc if c.start <= t < c.end]
+
+
+def has_link(text: str) -> bool:
+    """Whether a draft carries a link (http(s)://... or www....)."""
+    return bool(_URL.search(text or ""))
+
+
+def default_bars(drafts: pd.DataFrame, tweets: pd.DataFrame, target: str | None = None) -> np.ndarray:
+    """Quality bar per draft: the median target of comparable past tweets.
+
+    Comparable = original tweets (no replies or retweets); for a draft with a link, original tweets
+    with a link. 0 when the history has no comparable tweet with a target number.
+    """
+    values, _ = insights.target_values(tweets, target)
+    original = ~tweets["is_reply"].fillna(False).astype(bool) & ~tweets["is_retweet"].fillna(False).astype(bool)
+    known = values.notna() & original
+    linked = tweets["has_link"].fillna(False).astype(bool)
+    med_all = float(values[known].median()) if known.any() else 0.0
+    med_link = float(values[known & linked].median()) if (known & linked).any() else med_all
+    return np.array([med_link if has_link(str(t)) else med_all for t in drafts["text"]], dtype="float64")
+
+
+def _factor_array(volume_factor: Callable[[int], float] | Sequence[float], up_to: int) -> np.ndarray:
+    """vf[k] = per-post multiplier with k posts that day, k = 0..up_to (vf[0] unused, = 1)."""
+    out = np.ones(up_to + 2)
+    for k in range(1, up_to + 2):
+        if callable(volume_factor):
+            out[k] = float(volume_factor(k))
+        else:
+            seq = list(volume_factor)
+            out[k] = float(seq[min(k, len(seq)) - 1]) if seq else 1.0
+    if not np.all(np.isfinite(out)) or np.any(out < 0):
+        raise ValueError("volume_factor must give finite, non-negative multipliers")
+    return out
+
+
+def schedule_value(
+    draft_idx: Sequence[int],
+    slot_idx: Sequence[int],
+    pred: np.ndarray,
+    slots: Sequence[pd.Timestamp],
+    tz: str,
+    volume_factor: Callable[[int], float] | Sequence[float],
+) -> float:
+    """Expected total of posting draft_idx[i] at slot_idx[i]: each of a local day's k posts gets factor(k)."""
+    if len(draft_idx) == 0:
+        return 0.0
+    days = _day_codes(slots, tz)[np.asarray(slot_idx)]
+    values = np.asarray(pred, dtype="float64")[np.asarray(draft_idx), np.asarray(slot_idx)]
+    counts = pd.Series(days).value_counts()
+    vf = _factor_array(volume_factor, int(counts.max()))
+    return float(np.sum(values * vf[counts.reindex(days).to_numpy()]))
+
+
+def _day_codes(slots: Sequence[pd.Timestamp], tz: str) -> np.ndarray:
+    local = pd.DatetimeIndex(slots).tz_convert(tz)
+    return pd.factorize(local.tz_localize(None).normalize())[0] if len(local) else np.zeros(0, dtype=int)
+
+
+def _when(ts: pd.Timestamp, tz: str) -> str:
+    local = ts.tz_convert(tz)
+    return f"{WEEKDAYS[local.weekday()]} {local:%H:%M}"
+
+
+# --------------------------------------------------------------------------- the optimiser
+
+
+class _State:
+    """A partial schedule with the day totals the value function needs, updated in O(1) per change."""
+
+    def __init__(self, n_drafts: int, n_slots: int, n_days: int) -> None:
+        self.draft_slot = np.full(n_drafts, -1)
+        self.slot_draft = np.full(n_slots, -1)
+        self.day_count = np.zeros(n_days, dtype=int)
+        self.day_sum = np.zeros(n_days)
+        self.blocked = np.zeros(n_slots, dtype=int)  # scheduled posts closer than the gap
+
+    def copy(self) -> _State:
+        new = _State.__new__(_State)
+        for name in ("draft_slot", "slot_draft", "day_count", "day_sum", "blocked"):
+            setattr(new, name, getattr(self, name).copy())
+        return new
+
+
+class _Optimiser:
+    def __init__(
+        self,
+        pred: np.ndarray,
+        pair_ok: np.ndarray,
+        slot_ok: np.ndarray,
+        eligible: np.ndarray,
+        day: np.ndarray,
+        hours: np.ndarray,
+        gap: float,
+        cap: int,
+        vf: np.ndarray,
+        floor: float,
+    ) -> None:
+        self.P, self.pair_ok = pred, pair_ok
+        self.slot_ok, self.eligible, self.day, self.cap, self.vf, self.floor = slot_ok, eligible, day, cap, vf, floor
+        diff = np.abs(hours[:, None] - hours[None, :])
+        self.conflict = (diff < gap - 1e-9) & ~np.eye(len(hours), dtype=bool)
+        n_days = int(day.max()) + 1 if len(day) else 0
+        self.state = _State(pred.shape[0], pred.shape[1], n_days)
+        self.curve: dict[int, float] = {}
+
+    def total(self, st: _State | None = None) -> float:
+        st = st or self.state
+        return float(np.sum(st.day_sum * self.vf[st.day_count]))
+
+    def place(self, st: _State, d: int, s: int) -> None:
+        st.draft_slot[d], st.slot_draft[s] = s, d
+        st.day_count[self.day[s]] += 1
+        st.day_sum[self.day[s]] += self.P[d, s]
+        st.blocked += self.conflict[s]
+
+    def remove(self, st: _State, d: int) -> int:
+        s = int(st.draft_slot[d])
+        st.draft_slot[d], st.slot_draft[s] = -1, -1
+        st.day_count[self.day[s]] -= 1
+        st.day_sum[self.day[s]] -= self.P[d, s]
+        st.blocked -= self.conflict[s]
+        return s
+
+    def gains(self, st: _State) -> np.ndarray:
+        """Marginal gain of adding draft d at slot s now (-inf where infeasible)."""
+        k = st.day_count[self.day]
+        free = self.slot_ok & (st.slot_draft < 0) & (st.blocked == 0) & (k < self.cap)
+        drafts = self.eligible & (st.draft_slot < 0)
+        s_sum = st.day_sum[self.day]
+        vf_next = self.vf[np.minimum(k + 1, len(self.vf) - 1)]
+        g = self.P * vf_next[None, :] + (s_sum * (vf_next - self.vf[k]))[None, :]
+        g[~self.pair_ok] = -np.inf
+        g[~drafts, :] = -np.inf
+        g[:, ~free] = -np.inf
+        return g
+
+    def greedy(self, st: _State, floor: float, record: bool) -> bool:
+        """Add the best feasible post while its gain clears ``floor``; True if anything was added."""
+        added = False
+        while True:
+            g = self.gains(st)
+            flat = int(np.argmax(g))
+            d, s = divmod(flat, g.shape[1])
+            if not np.isfinite(g[d, s]) or g[d, s] < floor:
+                return added
+            self.place(st, d, s)
+            added = True
+            if record:
+                n = int((st.draft_slot >= 0).sum())
+                self.curve[n] = max(self.curve.get(n, -np.inf), self.total(st))
+
+    def improve(self, st: _State, max_rounds: int = 500) -> None:
+        """Best-improvement local search: swap in an unused draft, move a post, or swap two posts' slots."""
+        for _ in range(max_rounds):
+            best, move = _EPS * max(1.0, abs(self.total(st))), None
+            sched = np.flatnonzero(st.draft_slot >= 0)
+            if sched.size == 0:
+                return
+            ss = st.draft_slot[sched]
+            k = st.day_count[self.day[ss]]
+            vk = self.vf[k]
+            cur = self.P[sched, ss]
+            # 1. replace the draft in a slot by an unused eligible one
+            unused = np.flatnonzero(self.eligible & (st.draft_slot < 0))
+            if unused.size:
+                delta = (self.P[np.ix_(unused, ss)] - cur[None, :]) * vk[None, :]
+                delta[~self.pair_ok[np.ix_(unused, ss)]] = -np.inf
+                i, j = np.unravel_index(int(np.argmax(delta)), delta.shape)
+                if delta[i, j] > best:
+                    best, move = delta[i, j], ("replace", int(sched[j]), int(unused[i]))
+            # 2. swap the slots of two scheduled posts (the set of times, hence the gaps, is unchanged)
+            if sched.size > 1:
+                cross = self.P[np.ix_(sched, ss)]  # cross[a, b] = draft a at slot b
+                delta = (cross.T - cur[:, None]) * vk[:, None]  # [b, a]: slot b gets draft a
+                delta[~self.pair_ok[np.ix_(sched, ss)].T] = -np.inf
+                pair = delta + delta.T
+                np.fill_diagonal(pair, -np.inf)
+                i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
+                if pair[i, j] > best:
+                    best, move = pair[i, j], ("swap", int(sched[i]), int(sched[j]))
+            # 3. move one post to a free slot
+            for a, d in enumerate(sched):
+                s = int(ss[a])
+                blocked = st.blocked - self.conflict[s]
+                kt = st.day_count[self.day]
+                same = self.day == self.day[s]
+                ok = self.slot_ok & (st.slot_draft < 0) & (blocked == 0) & (same | (kt < self.cap))
+                if not ok.any():
+                    continue
+                da = self.day[s]
+                sa, ka = st.day_sum[da], st.day_count[da]
+                loss_a = (sa - cur[a]) * self.vf[ka - 1] - sa * self.vf[ka]
+                sb, kb = st.day_sum[self.day], kt
+                vf_next = self.vf[np.minimum(kb + 1, len(self.vf) - 1)]
+                delta = np.where(
+                    same, (self.P[d] - cur[a]) * self.vf[ka], loss_a + (sb + self.P[d]) * vf_next - sb * self.vf[kb]
+                )
+                delta[~(ok & self.pair_ok[d])] = -np.inf
+                t = int(np.argmax(delta))
+                if delta[t] > best:
+                    best, move = delta[t], ("move", int(d), t)
+            if move is None:
+                return
+            kind, x, y = move
+            if kind == "replace":
+                s = self.remove(st, x)
+                self.place(st, y, s)
+            elif kind == "swap":
+                sx, sy = self.remove(st, x), self.remove(st, y)
+                self.place(st, x, sy)
+                self.place(st, y, sx)
+            else:
+                self.remove(st, x)
+                self.place(st, x, y)
+
+    def run(self) -> None:
+        st = self.state
+        for _ in range(20):
+            added = self.greedy(st, self.floor, record=True)
+            before = self.total(st)
+            self.improve(st)
+            n = int((st.draft_slot >= 0).sum())
+            if n:
+                self.curve[n] = max(self.curve.get(n, -np.inf), self.total(st))
+            if not added and self.total(st) <= before + _EPS:
+                break
+
+    def extend_curve(self) -> list[tuple[int, float]]:
+        """Continue greedily past the floor (constraints still hold) to show what more posts would do."""
+        st = self.state.copy()
+        n0 = int((st.draft_slot >= 0).sum())
+        out = {n: v for n, v in self.curve.items() if n <= n0}
+        while True:
+            g = self.gains(st)
+            flat = int(np.argmax(g))
+            d, s = divmod(flat, g.shape[1])
+            if not np.isfinite(g[d, s]):
+                break
+            self.place(st, d, s)
+            out[int((st.draft_slot >= 0).sum())] = self.total(st)
+        return sorted(out.items())
+
+
+def plan_schedule(
+    drafts: pd.DataFrame,
+    pred: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    slots: Sequence[pd.Timestamp],
+    constraints: PlanConstraints,
+    bar: float | Sequence[float] | np.ndarray,
+    cap: int,
+    volume_factor: Callable[[int], float] | Sequence[float],
+    slot_quality: Sequence[str] | None = None,
+    target_label: str = "clicks",
+    min_gain: float | None = None,
+) -> Plan:
+    """Maximise the expected total of a schedule of ``drafts`` (columns draft_id, text) over ``slots``.
+
+    pred/lower/upper: (n_drafts, n_slots), e.g. from TrainedModel.predict_grid. Value of a schedule:
+    every post on a local day with k posts earns pred x volume_factor(k) (factor(1) = 1; a sequence
+    is read as [factor(1), factor(2), ...], its last value repeating). Hard rules: each draft at
+    most once, each slot at most one post, posts >= min_gap_hours apart, <= cap posts per local
+    day, only the constraints' days/hours/horizon, only drafts whose lower bound at their best
+    slot reaches ``bar`` (a number or one per draft).
+
+    Algorithm: greedy (add the draft x slot with the largest marginal gain after the day's volume
+    discount, while the gain is >= ``min_gain``, default 1 % of the best draft's best prediction),
+    then best-improvement local search (swap in an unused draft, move a post, swap two posts),
+    repeated until neither adds anything. ``curve``: expected total after each post in that order,
+    continued past ``chosen_n`` as if the floor were ignored (hard rules still hold).
+    """
+    pred, lower, upper = (np.asarray(a, dtype="float64") for a in (pred, lower, upper))
+    slots = [pd.Timestamp(s).tz_convert("UTC") for s in slots]
+    n_d, n_s = len(drafts), len(slots)
+    for name, arr in (("pred", pred), ("lower", lower), ("upper", upper)):
+        if arr.shape != (n_d, n_s):
+            raise ValueError(f"{name} has shape {arr.shape}, expected ({n_d}, {n_s}) drafts x slots")
+    if drafts["draft_id"].duplicated().any():
+        raise ValueError("draft_id must be unique")
+    if slot_quality is not None and len(slot_quality) != n_s:
+        raise ValueError("slot_quality needs one entry per slot")
+    cap = int(cap)
+    if cap < 1:
+        raise CurationError("The daily cap must be at least 1 post.")
+    c = constraints
+    bars = np.broadcast_to(np.asarray(bar, dtype="float64"), (n_d,)).copy()
+
+    index = pd.DatetimeIndex(slots) if n_s else pd.DatetimeIndex([], tz="UTC")
+    local = index.tz_convert(c.tz)
+    minutes = local.hour * 60 + local.minute
+    slot_ok = (
+        np.isin(local.weekday, sorted(c.allowed_weekdays))
+        & (minutes >= c.allowed_hours[0] * 60)
+        & (minutes < c.allowed_hours[1] * 60)
+        & np.asarray(index >= c.start)
+        & np.asarray(index < c.end)
+    )
+    slot_ok = np.asarray(slot_ok, dtype=bool)
+    if len(set(slots)) != n_s:  # a duplicate time would let two posts share one instant
+        slot_ok &= ~pd.Index(slots).duplicated()
+    day = _day_codes(slots, c.tz)
+    hours = np.asarray((index - index.min()) / pd.Timedelta(hours=1), dtype="float64") if n_s else np.zeros(0)
+
+    known = np.isfinite(pred) & np.isfinite(lower)
+    masked = np.where(slot_ok[None, :] & known, pred, -np.inf)
+    best_slot = np.argmax(masked, axis=1) if n_s else np.zeros(n_d, dtype=int)
+    has_slot = np.isfinite(masked).any(axis=1) if n_s else np.zeros(n_d, dtype=bool)
+    best_lower = np.where(has_slot, lower[np.arange(n_d), best_slot] if n_s else np.nan, np.nan)
+    eligible = has_slot & (best_lower >= bars - 1e-12)
+
+    pair_ok = known & slot_ok[None, :]
+    work = np.where(pair_ok, pred, 0.0)
+    top = float(np.max(np.where(eligible[:, None] & np.isfinite(masked), masked, -np.inf), initial=0.0))
+    floor = float(min_gain) if min_gain is not None else max(GAIN_FLOOR_SHARE * max(top, 0.0), _EPS)
+    vf = _factor_array(volume_factor, cap)
+    opt = _Optimiser(work, pair_ok, slot_ok, eligible, day, hours, c.min_gap_hours, cap, vf, floor)
+    opt.run()
+    curve = opt.extend_curve()
+    st = opt.state
+    chosen = np.flatnonzero(st.draft_slot >= 0)
+    chosen_n = int(chosen.size)
+
+    g = opt.gains(st)
+    g_best = float(np.max(g)) if g.size else -np.inf
+    if chosen_n == 0 and not eligible.any():
+        stop = "no draft clears the quality bar"
+    elif not np.isfinite(g_best):
+        stop = "constraints bind: no qualifying draft has a free slot (cap, gaps, horizon)"
+    else:
+        stop = f"one more post would add {g_best:.2f} {target_label}, below the {floor:.2f} floor"
+
+    order = chosen[np.argsort(st.draft_slot[chosen])]
+    by_value = {d: r for r, d in enumerate(sorted(chosen, key=lambda d: -pred[d, st.draft_slot[d]]), start=1)}
+    out_slots = []
+    for d in order:
+        s = int(st.draft_slot[d])
+        k = int(st.day_count[day[s]])
+        rank = by_value[d]
+        part = "strongest draft in the plan" if rank == 1 else f"#{rank} of {chosen_n} by predicted {target_label}"
+        if best_slot[d] == s:
+            part += ", at its best predicted time"
+        if k > 1:
+            part += f"; shares the day with {k - 1} other post{'s' if k > 2 else ''} (each ×{vf[k]:.2f})"
+        when = _when(slots[s], c.tz)
+        why = f"{slot_quality[s]}; {part}" if slot_quality is not None else f"{when}: {part}"
+        out_slots.append(
+            Slot(
+                at=slots[s],
+                draft_id=int(drafts["draft_id"].iloc[d]),
+                text=str(drafts["text"].iloc[d]),
+                predicted=float(pred[d, s]),
+                lower=float(lower[d, s]),
+                upper=float(upper[d, s]),
+                why=why,
+            )
+        )
+
+    left = []
+    k_all = st.day_count[day] if n_s else np.zeros(0, dtype=int)
+    open_any = slot_ok & (st.slot_draft < 0) & (st.blocked == 0)
+    for d in range(n_d):
+        if st.draft_slot[d] >= 0:
+            continue
+        if not known[d].any():
+            reason = "no prediction for this draft"
+        elif not has_slot[d]:
+            reason = "no free slot left within the horizon and gaps"
+        elif not eligible[d]:
+            reason = f"below the quality bar: lower bound {best_lower[d]:.1f} < bar {bars[d]:.1f}"
+        elif not open_any.any():
+            reason = "no free slot left within the horizon and gaps"
+        elif not (open_any & (k_all < cap)).any():
+            reason = f"over the daily cap: every free slot is on a day that already has {cap} posts"
+        else:
+            reason = (
+                f"adds too little: at best +{max(g[d].max(), 0.0):.1f} {target_label} once the day's volume discount "
+                f"is counted (floor {floor:.1f})"
+            )
+        left.append(LeftOut(draft_id=int(drafts["draft_id"].iloc[d]), text=str(drafts["text"].iloc[d]), reason=reason))
+
+    info = {**c.to_dict(), "bar": [float(b) for b in bars] if np.ndim(bar) else float(bars[0] if n_d else bar)}
+    info.update({"cap": cap, "min_gain": floor, "n_slots": n_s})
+    return Plan(
+        slots=out_slots,
+        left_out=left,
+        expected_total=opt.total(st),
+        curve=curve,
+        chosen_n=chosen_n,
+        constraints=info,
+        target_label=target_label,
+        stop_reason=stop,
+    )
+
+
+def naive_schedule(
+    drafts: pd.DataFrame,
+    pred: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    slots: Sequence[pd.Timestamp],
+    constraints: PlanConstraints,
+    volume_factor: Callable[[int], float] | Sequence[float],
+    times: Sequence[int] = NAIVE_TIMES,
+    target_label: str = "clicks",
+) -> Plan:
+    """The habit to beat: every draft first-in-first-out at fixed local hours (09/13/17) every day.
+
+    Ignores the bar, the cap, the gap and the allowed days; only the given ``slots`` at those
+    hours inside the horizon are used. Valued with the same volume discount as plan_schedule.
+    """
+    pred, lower, upper = (np.asarray(a, dtype="float64") for a in (pred, lower, upper))
+    slots = [pd.Timestamp(s).tz_convert("UTC") for s in slots]
+    c = constraints
+    fixed = [
+        i
+        for i, t in enumerate(slots)
+        if c.start <= t < c.end and t.tz_convert(c.tz).hour in set(times) and t.tz_convert(c.tz).minute == 0
+    ]
+    fixed.sort(key=lambda i: slots[i])
+    n = min(len(drafts), len(fixed))
+    d_idx, s_idx = list(range(n)), fixed[:n]
+    out = [
+        Slot(
+            at=slots[s],
+            draft_id=int(drafts["draft_id"].iloc[d]),
+            text=str(drafts["text"].iloc[d]),
+            predicted=float(pred[d, s]),
+            lower=float(lower[d, s]),
+            upper=float(upper[d, s]),
+            why=f"{_when(slots[s], c.tz)}: next draft in line at a fixed time",
+        )
+        for d, s in zip(d_idx, s_idx, strict=True)
+    ]
+    left = [
+        LeftOut(int(drafts["draft_id"].iloc[d]), str(drafts["text"].iloc[d]), "no free slot left within the horizon")
+        for d in range(n, len(drafts))
+    ]
+    curve = [(m, schedule_value(d_idx[:m], s_idx[:m], pred, slots, c.tz, volume_factor)) for m in range(1, n + 1)]
+    return Plan(
+        slots=out,
+        left_out=left,
+        expected_total=curve[-1][1] if curve else 0.0,
+        curve=curve,
+        chosen_n=n,
+        constraints={**c.to_dict(), "times": list(times)},
+        target_label=target_label,
+        stop_reason="every draft placed" if n == len(drafts) else "fixed times ran out",
+    )
+
+
+def build_plan(
+    drafts: pd.DataFrame,
+    model: GridModel,
+    tweets: pd.DataFrame,
+    constraints: PlanConstraints,
+    expected: pd.Series | None = None,
+) -> Plan:
+    """End to end: slots from the constraints, predictions from the model, cap/curve/notes from history."""
+    c = constraints
+    slots = candidate_slots(c)
+    if not slots:
+        raise CurationError("No slot fits these constraints: allow more days, weekdays or hours.")
+    if drafts.empty:
+        raise CurationError("No approved drafts to plan: approve some drafts first.")
+    target, label = model.card.target, model.card.target_label
+    pred, lower, upper = model.predict_grid(list(drafts["text"].astype(str)), slots)
+    vol = insights.volume(tweets, c.tz, expected=expected, target=target)
+    cap = int(c.daily_cap) if c.daily_cap is not None else vol.cap
+    bar = c.quality_bar if c.quality_bar is not None else default_bars(drafts, tweets, target)
+    notes = insights.slot_notes(insights.best_times(tweets, c.tz, expected=expected, target=target), slots)
+    return plan_schedule(
+        drafts,
+        pred,
+        lower,
+        upper,
+        slots,
+        c,
+        bar=bar,
+        cap=cap,
+        volume_factor=vol.factor,
+        slot_quality=notes,
+        target_label=label,
+    )
