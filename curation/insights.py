@@ -123,7 +123,7 @@ def _local_frame(tweets: pd.DataFrame, tz: str) -> pd.DataFrame:
     naive = local.dt.tz_localize(None)
     own["local"] = local
     own["local_date"] = naive.dt.normalize()
-    own["weekday"] = local.dt.weekday.astype("int64")
+    own["weekday"] = local.dt.day_of_week.astype("int64")
     own["hour"] = local.dt.hour.astype("int64")
     own["block"] = (own["hour"] // BLOCK_HOURS) * BLOCK_HOURS
     own["week_start"] = own["local_date"] - pd.to_timedelta(own["weekday"], unit="D")
@@ -621,7 +621,7 @@ def slot_multipliers(finding: BestTimes, slots: list[pd.Timestamp] | pd.Datetime
     """Shrunk timing multiplier theta per slot (1 where the history is silent)."""
     theta = finding.table.set_index(["weekday", "block"])["theta"]
     local = pd.DatetimeIndex(slots).tz_convert(finding.tz)
-    keys = zip(local.weekday, (local.hour // BLOCK_HOURS) * BLOCK_HOURS, strict=True)
+    keys = zip(local.day_of_week, (local.hour // BLOCK_HOURS) * BLOCK_HOURS, strict=True)
     return np.array([float(theta.get(k, 1.0)) for k in keys])
 
 

@@ -502,7 +502,7 @@ def plan_schedule(
     local = index.tz_convert(c.tz)
     minutes = local.hour * 60 + local.minute
     slot_ok = (
-        np.isin(local.weekday, sorted(c.allowed_weekdays))
+        np.isin(local.day_of_week, sorted(c.allowed_weekdays))
         & (minutes >= c.allowed_hours[0] * 60)
         & (minutes < c.allowed_hours[1] * 60)
         & np.asarray(index >= c.start)

@@ -1,0 +1,234 @@
+"""Insights recover the demo account's known effects, and their readings state the numbers they show."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import pytest
+
+from curation import insights
+from curation.demo import DEMO_TIMEZONE, VOLUME_SLOPE, demo_tweets
+from curation.errors import NotEnoughData
+
+TZ = DEMO_TIMEZONE
+
+
+@pytest.fixture(scope="module")
+def tweets() -> pd.DataFrame:
+    return demo_tweets()
+
+
+@pytest.fixture(scope="module")
+def times(tweets: pd.DataFrame) -> insights.BestTimes:
+    return insights.best_times(tweets, TZ)
+
+
+@pytest.fixture(scope="module")
+def vol(tweets: pd.DataFrame) -> insights.Volume:
+    return insights.volume(tweets, TZ)
+
+
+def _flat_account(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    """Link tweets at uniformly random times whose clicks do not depend on time or volume at all."""
+    rng = np.random.default_rng(seed)
+    start = pd.Timestamp("2026-01-05", tz="UTC")
+    created = start + pd.to_timedelta(np.sort(rng.uniform(0, 300 * 24, n)), unit="h")
+    return pd.DataFrame(
+        {
+            "tweet_id": [str(10_000 + i) for i in range(n)],
+            "created_at": created,
+            "text": ["New guide https://example.com/x"] * n,
+            "is_reply": False,
+            "is_retweet": False,
+            "has_link": True,
+            "link_domains": "example.com",
+            "n_hashtags": 0,
+            "n_mentions": 0,
+            "media_type": None,
+            "lang": "en",
+            "impressions": pd.array(rng.poisson(800, n), dtype="Int64"),
+            "url_clicks": pd.array(rng.poisson(6, n), dtype="Int64"),
+            "likes": pd.array(rng.poisson(8, n), dtype="Int64"),
+            "reposts": pd.array(rng.poisson(2, n), dtype="Int64"),
+            "follows": pd.array(rng.poisson(0.2, n), dtype="Int64"),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- best times
+
+
+def test_best_times_flags_a_weekday_mid_morning_cell_good(times: insights.BestTimes) -> None:
+    good = times.good_cells
+    weekday_mid_morning = good[(good["weekday"] < 5) & (good["block"] == 8)]
+    assert not weekday_mid_morning.empty, times.table
+    assert (weekday_mid_morning["p_better"] > insights.GOOD_P).all()
+
+
+def test_best_times_pooled_over_the_week_the_8_to_12_block_is_best_and_good(times: insights.BestTimes) -> None:
+    hours = times.hours_table
+    best = hours.loc[hours["theta"].idxmax()]
+    assert best["block"] == 8
+    assert best["verdict"] == "good"
+    assert best["p_better"] > 0.95
+
+
+def test_best_times_table_covers_every_cell_and_every_tweet(tweets: pd.DataFrame, times: insights.BestTimes) -> None:
+    t = times.table
+    assert len(t) == 42
+    assert t["n"].sum() == int(tweets["url_clicks"].notna().sum())
+    assert t["p_better"].between(0, 1).all()
+    assert (t["theta_low"] <= t["theta"]).all() and (t["theta"] <= t["theta_high"]).all()
+    assert t["observed"].sum() == pytest.approx(t["expected"].sum())
+    assert times.prior_nu == times.prior_alpha > 0
+    assert times.dispersion >= 1
+
+
+def test_best_times_reading_names_the_good_cells_with_their_numbers(times: insights.BestTimes) -> None:
+    assert times.reading.startswith("Reliably good times for clicks")
+    for row in times.good_cells.head(4).itertuples():
+        assert f"{row.cell} (×{row.theta:.2f}, P = {row.p_better:.2f}, n = {row.n})" in times.reading
+
+
+def test_best_times_says_timing_makes_no_difference_when_it_does_not() -> None:
+    flat = insights.best_times(_flat_account(), "UTC")
+    assert flat.good_cells.empty
+    assert flat.reading.startswith("Timing makes no reliable difference")
+    closest = flat.table.loc[flat.table["p_better"].idxmax()]
+    assert f"P = {closest['p_better']:.2f}" in flat.reading
+
+
+def test_best_times_uses_a_given_expected_series_and_drops_tweets_without_one(tweets: pd.DataFrame) -> None:
+    exp = insights.structural_expected(tweets)
+    partial = exp.iloc[len(exp) // 4 :]  # cross-fitting leaves the earliest tweets without an expectation
+    result = insights.best_times(tweets, TZ, expected=partial)
+    assert result.table["n"].sum() == len(partial)
+
+
+def test_best_times_falls_back_to_engagement_without_click_numbers(tweets: pd.DataFrame) -> None:
+    no_clicks = tweets.assign(url_clicks=pd.array([pd.NA] * len(tweets), dtype="Int64"))
+    result = insights.best_times(no_clicks, TZ)
+    assert result.target_label == "engagement"
+    assert "engagement" in result.reading
+
+
+def test_best_times_figure_is_a_heatmap_with_n_per_cell(times: insights.BestTimes) -> None:
+    fig = insights.best_times_figure(times)
+    assert isinstance(fig, go.Figure)
+    heat = fig.data[0]
+    assert heat.type == "heatmap"
+    assert np.asarray(heat.z).shape == (7, 6)
+    assert "n=" in heat.text[1][2]
+
+
+def test_slot_notes_and_multipliers_follow_the_cells(times: insights.BestTimes) -> None:
+    good = times.good_cells.iloc[0]
+    # 2026-11-02 is a Monday; pick the good cell's weekday, 10:00 local.
+    local = pd.Timestamp("2026-11-02 10:00", tz=TZ) + pd.Timedelta(days=int(good["weekday"]))
+    slot = local.replace(hour=int(good["block"]) + 1).tz_convert("UTC")
+    (note,) = insights.slot_notes(times, [slot])
+    assert "reliably good" in note and f"{good['theta']:.2f}" in note
+    (mult,) = insights.slot_multipliers(times, [slot])
+    assert mult == pytest.approx(good["theta"])
+
+
+# --------------------------------------------------------------------------- volume
+
+
+def test_volume_per_post_clicks_fall_with_posts_per_day(vol: insights.Volume) -> None:
+    t = vol.table
+    assert vol.slope > 0.1
+    assert t["ratio"].iloc[0] > 1.5 * t["ratio"].iloc[-1]
+    assert np.corrcoef(t["posts_that_day"], t["ratio"])[0, 1] < -0.8
+    assert vol.curve["per_post"].is_monotonic_decreasing
+    assert vol.curve["day_total"].is_monotonic_increasing  # the demo's totals still grow, slowly
+
+
+def test_volume_cap_is_finite_and_matches_the_rule(vol: insights.Volume) -> None:
+    c = vol.curve
+    assert isinstance(vol.cap, int) and 1 <= vol.cap < c["posts_per_day"].max()
+    assert (c.loc[c["posts_per_day"] <= vol.cap, "marginal_share"] >= insights.CAP_SHARE).all()
+    assert c.loc[c["posts_per_day"] == vol.cap + 1, "marginal_share"].iloc[0] < insights.CAP_SHARE
+    # The demo's true slope gives a cap inside the range the data supports.
+    true_cap = insights._cap_for(VOLUME_SLOPE, int(c["posts_per_day"].max()), insights.CAP_SHARE)
+    assert vol.cap_range[0] <= true_cap <= vol.cap_range[1]
+
+
+def test_volume_marginal_is_the_difference_of_day_totals(vol: insights.Volume) -> None:
+    c = vol.curve
+    n, per_post = c["posts_per_day"].to_numpy(), c["per_post"].to_numpy()
+    expected = n * per_post - np.concatenate([[0.0], (n * per_post)[:-1]])
+    assert np.allclose(c["marginal"], expected)
+    assert vol.factor(1) == 1.0
+    assert vol.factors(3) == pytest.approx([1.0, 1 / (1 + vol.slope), 1 / (1 + 2 * vol.slope)])
+
+
+def test_volume_reading_states_cap_slope_and_marginal(vol: insights.Volume) -> None:
+    r = vol.reading
+    assert f"the daily cap is {vol.cap}" in r
+    assert f"slope {vol.slope:.2f}" in r
+    share = vol.curve.loc[vol.curve["posts_per_day"] == vol.cap + 1, "marginal_share"].iloc[0]
+    assert f"post {vol.cap + 1} of a day would add only {share:.0%}" in r
+
+
+def test_volume_flat_account_has_no_slope_and_cap_at_its_busiest_day() -> None:
+    flat = insights.volume(_flat_account(), "UTC")
+    assert flat.slope_range[0] <= 0 <= flat.slope_range[1]
+    assert flat.cap >= 2
+
+
+def test_follows_track_quality_on_the_demo(vol: insights.Volume) -> None:
+    f = vol.follows
+    assert f is not None and len(f.table) >= 50
+    rho = f.table[["follows_per_post", "clicks_per_post"]].corr(method="spearman").iloc[0, 1]
+    assert rho > 0.3
+    assert f"ρ = {rho:.2f}" in f.reading
+
+
+def test_volume_figure_marks_the_cap(vol: insights.Volume) -> None:
+    fig = insights.volume_figure(vol)
+    assert any(f"cap {vol.cap}/day" in (a.text or "") for a in fig.layout.annotations)
+    assert isinstance(insights.follower_growth_figure(vol.follows), go.Figure)
+
+
+# --------------------------------------------------------------------------- what worked and trend
+
+
+def test_what_worked_recovers_link_and_hashtag_effects(tweets: pd.DataFrame) -> None:
+    w = insights.what_worked(tweets, TZ)
+    t = w.table.set_index("level")
+    assert t.loc["posts without a link", "per_post"] == 0
+    link = t.loc["posts with a link"]
+    assert f"{link['per_post']:.1f} clicks per post (n={int(link['n'])})" in w.reading
+    tags = w.table[w.table["factor"] == "hashtags"].set_index("level")
+    assert (tags["among"] == "link tweets").all()
+    assert tags.loc["posts with 3+ hashtags", "per_post"] < 0.8 * tags.loc["posts with no hashtags", "per_post"]
+    assert w.top["clicks"].is_monotonic_decreasing and len(w.top) == 5
+    assert w.bottom["clicks"].is_monotonic_increasing
+    assert w.top["clicks"].iloc[0] == tweets["url_clicks"].max()
+    assert isinstance(insights.what_worked_figure(w), go.Figure)
+
+
+def test_trend_reading_matches_its_table(tweets: pd.DataFrame) -> None:
+    tr = insights.trend(tweets, TZ)
+    t = tr.table
+    assert len(t) in (53, 54) and t["posts"].sum() == len(tweets)
+    k = len(t) // 4
+    assert f"from {t['clicks_per_post'].head(k).mean():.1f}" in tr.reading
+    assert f"to {t['clicks_per_post'].tail(k).mean():.1f}" in tr.reading
+    assert isinstance(insights.trend_figure(tr), go.Figure)
+
+
+def test_empty_history_raises_a_helpful_error(tweets: pd.DataFrame) -> None:
+    with pytest.raises(NotEnoughData):
+        insights.best_times(tweets.iloc[:0], TZ)
+    with pytest.raises(NotEnoughData):
+        insights.what_worked(tweets.iloc[:0], TZ)
+    assert insights.follower_growth(tweets.drop(columns="follows"), TZ) is None
+
+
+def test_retweets_are_left_out(tweets: pd.DataFrame) -> None:
+    rt = tweets.copy()
+    rt.loc[rt.index[:100], "is_retweet"] = True
+    assert insights.trend(rt, TZ).table["posts"].sum() == len(tweets) - 100
