@@ -1,1 +1,4 @@
 """Subcommands beyond the basics, registered on import (train, score, drafts, plan, audience...)."""
+
+import curation.cli_model  # noqa: F401
+import curation.audience  # noqa: F401

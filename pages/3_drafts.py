@@ -1,10 +1,103 @@
-"""Drafts page."""
+"""Drafts: score a draft, add many, and review them as a team."""
 
 import streamlit as st
 
 from curation import ui
+from curation.drafting import (
+    add_and_score,
+    apply_review_edits,
+    drafts_from_csv,
+    effects_frame,
+    holdout_figure,
+    metrics_table,
+    split_pasted,
+)
+from curation.scoring import active_model, latest_card
+from curation.store.drafts import list_drafts
 
 st.title("Drafts")
-ui.current()
-st.write("Write or paste drafts, see predicted clicks with an honest interval and why, "
-         "and review them as a team. Scoring arrives with the model work.")
+st.write("Write or paste drafts, see what each is likely to earn with an honest interval and why, "
+         "and review them together: approved drafts go to the Planner.")
+cur = ui.current()
+
+with ui.session() as s:
+    card = latest_card(s, cur.workspace_id, cur.actor)
+if card is None:
+    st.warning("No model yet: this workspace needs at least 50 original tweets with metrics. "
+               "Import your history on the Import page; drafts can still be written and reviewed.")
+label = f"predicted {card['target_label']}" if card else "predicted"
+found = active_model(ui.engine(), cur.workspace_id, cur.actor) if card else None
+
+st.subheader("Score a draft")
+text = st.text_area("Draft", key="one_draft", placeholder="Type a tweet; the score updates when you click outside.")
+if text.strip() and found:
+    model, _ = found
+    pred = model.predict([text]).iloc[0]
+    why = model.explain(text)
+    c = st.columns(3)
+    c[0].metric(label.capitalize(), f"{pred.predicted:.1f}")
+    c[1].metric("80 % interval", f"{pred.lower:.1f} – {pred.upper:.1f}")
+    c[2].metric("Percentile among your past tweets", f"{pred.percentile:.0f}")
+    st.dataframe(effects_frame(why.up, why.down), hide_index=True)
+    for hint in why.hints:
+        st.text(f"• {hint}")
+if text.strip() and cur.can_edit and st.button("Add to drafts", key="add_one"):
+    ui.run(lambda: add_and_score(ui.engine(), cur.workspace_id, cur.actor, [text]))
+    st.toast("Draft added")
+
+if cur.can_edit:
+    with st.expander("Add many drafts (paste, or upload a CSV)"):
+        pasted = st.text_area("One draft per line, or separate drafts by a blank line", key="many_drafts")
+        if st.button("Add pasted drafts") and pasted.strip():
+            ids = ui.run(lambda: add_and_score(ui.engine(), cur.workspace_id, cur.actor, split_pasted(pasted)))
+            if ids:
+                st.success(f"Added {len(ids)} drafts.")
+        upload = st.file_uploader("CSV with a 'text' column", type=["csv"], key="drafts_csv")
+        if upload is not None and st.button("Add drafts from CSV"):
+            ids = ui.run(lambda: add_and_score(ui.engine(), cur.workspace_id, cur.actor,
+                                               drafts_from_csv(upload.getvalue())))
+            if ids:
+                st.success(f"Added {len(ids)} drafts from {upload.name}.")
+
+st.subheader("Review")
+with ui.session() as s:
+    drafts = list_drafts(s, cur.workspace_id, cur.actor)
+if drafts.empty:
+    st.info("No drafts yet.")
+else:
+    shown = drafts[["id", "text", "status", "comment", "predicted", "lower", "upper", "percentile", "updated_by",
+                    "updated_at", "version"]]
+    st.session_state["review_shown"] = shown
+    st.data_editor(
+        shown, key="review", hide_index=True, disabled=not cur.can_edit,
+        column_order=["text", "status", "comment", "predicted", "lower", "upper", "percentile", "updated_by",
+                      "updated_at"],
+        column_config={
+            "text": st.column_config.TextColumn("draft", width="large"),
+            "status": st.column_config.SelectboxColumn("status", options=["draft", "approved", "rejected"]),
+            "predicted": st.column_config.NumberColumn(label, format="%.1f", disabled=True),
+            "lower": st.column_config.NumberColumn("low (80 %)", format="%.1f", disabled=True),
+            "upper": st.column_config.NumberColumn("high (80 %)", format="%.1f", disabled=True),
+            "percentile": st.column_config.NumberColumn("percentile", format="%.0f", disabled=True),
+            "updated_by": st.column_config.TextColumn("last change by", disabled=True),
+            "updated_at": st.column_config.DatetimeColumn("at", disabled=True),
+        },
+    )
+    edits = st.session_state.get("review", {}).get("edited_rows", {})
+    if cur.can_edit and st.button("Save review changes", type="primary", disabled=not edits):
+        changed, problems = apply_review_edits(ui.engine(), cur.workspace_id, cur.actor,
+                                               st.session_state["review_shown"], edits)
+        for p in problems:
+            ui.error(p)
+        if changed:
+            st.success(f"Saved {changed} change(s).")
+        del st.session_state["review"]
+        st.rerun()
+
+if card:
+    with st.expander("How good is the model? (tested on your latest tweets it never saw)"):
+        st.write(card["verdict"])
+        st.dataframe(metrics_table(card), hide_index=True)
+        st.caption(f"Trained on {card['n_train']} tweets, tested on the latest {card['n_test']}; "
+                   f"80 % intervals held {card['interval_coverage']:.0%} of them. Scoring uses: {card['used']}.")
+        st.plotly_chart(holdout_figure(card))

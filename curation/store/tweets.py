@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -224,3 +225,12 @@ def tweets_of_upload(
     frame = pd.DataFrame.from_records(session.execute(stmt).all(), columns=cols)
     frame["created_at"] = pd.to_datetime(frame["created_at"], utc=True)
     return frame.dropna(axis=1, how="all")
+
+
+def merge_in_memory(files: Sequence[tuple[pd.DataFrame, str, datetime | None]]) -> pd.DataFrame:
+    """Merge parsed tweet frames (oldest export first) the way an import does, without a database."""
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in (*TWEET_COLUMNS, *_STATE_COLUMNS)})
+    current = normalise_tweets(empty).set_index("tweet_id")
+    for tweets, fmt, as_of in files:
+        current, _ = merge_into(current, tweets, fmt, as_of)
+    return current.reset_index()[list(TWEET_COLUMNS)]

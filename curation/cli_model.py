@@ -1,0 +1,138 @@
+"""CLI for the model and drafts: train, evaluate, score, drafts add/list."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from curation import ingest, model
+from curation.cli import command, emit, engine_of, workspace_id_of
+from curation.drafting import add_and_score, drafts_from_csv
+from curation.errors import CurationError
+from curation.scoring import active_model, train_workspace
+from curation.store.access import Actor
+from curation.store.db import session_scope
+from curation.store.drafts import STATUSES, list_drafts
+from curation.store.tweets import merge_in_memory
+from curation.store.workspaces import check_timezone
+
+CARD_KEYS = ("target", "target_label", "n_train", "n_test", "metrics", "interval_coverage", "used", "verdict",
+             "candidates", "window", "test_from")
+
+
+def _card_text(card: dict) -> str:
+    lines = [card["verdict"], "", f"target: {card['target']}  train: {card['n_train']}  test: {card['n_test']}  "
+             f"interval coverage: {card['interval_coverage']:.0%}  scoring with: {card['used']}"]
+    for name, m in card["metrics"].items():
+        sp = "n/a" if m.get("spearman") is None else f"{m['spearman']:.2f}"
+        lines.append(f"  {name:6s} spearman {sp:>5s}  top20 share {m['top20_share']:.2f}  "
+                     f"MAE log1p {m['mae_log1p']:.2f}  D² {m['d2']:.2f}")
+    return "\n".join(lines)
+
+
+def _train_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="refit even if the data did not change")
+
+
+@command("train", "fit, evaluate on the latest tweets and store the workspace's model", _train_args)
+def _train(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    card = train_workspace(engine, workspace_id_of(args, engine), Actor.local_user(), force=args.force)
+    emit(args, {k: card[k] for k in CARD_KEYS if k in card}, _card_text(card))
+    return 0
+
+
+def _evaluate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("files", nargs="+", type=Path, help="exports to evaluate on (nothing is stored)")
+    p.add_argument("--tz", default="UTC", help="the account's timezone (IANA name)")
+
+
+@command("evaluate", "train and evaluate on exports directly, without any database", _evaluate_args)
+def _evaluate(args: argparse.Namespace) -> int:
+    files = []
+    for path in args.files:
+        if not path.is_file():
+            raise CurationError(f"{path} is not a file.")
+        files.append((path.name, path.read_bytes()))
+    parsed = sorted(ingest.parse_files(files), key=lambda p: (p.as_of is not None, p.as_of or 0))
+    frames = [p for p in parsed if len(p.tweets)]
+    if not frames:
+        raise CurationError("These files hold no tweets to learn from (account-level files only).")
+    tweets = merge_in_memory([(p.tweets, p.format, p.as_of) for p in frames])
+    trained = model.train(tweets, check_timezone(args.tz))
+    card = trained.card.to_dict()
+    emit(args, {k: card[k] for k in CARD_KEYS if k in card}, _card_text(card))
+    return 0
+
+
+def _score_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("texts", nargs="+", help="draft texts")
+    p.add_argument("--at", default=None, help="posting time, ISO 8601 (default: the account's usual time)")
+
+
+@command("score", "predict, with interval, percentile and reasons, for draft texts", _score_args)
+def _score(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    found = active_model(engine, workspace_id_of(args, engine), Actor.local_user())
+    if found is None:
+        raise CurationError("No model yet for this workspace: run `python -m curation train` after an import.")
+    trained, _ = found
+    at = None
+    if args.at:
+        try:
+            at = [pd.Timestamp(args.at).tz_convert("UTC") if pd.Timestamp(args.at).tzinfo
+                  else pd.Timestamp(args.at).tz_localize("UTC")] * len(args.texts)
+        except ValueError as exc:
+            raise CurationError(f"--at {args.at!r} is not an ISO time such as 2026-12-01T10:00+01:00.") from exc
+    preds = trained.predict(args.texts, at)
+    out, lines = [], []
+    label = trained.card.target_label
+    for text, p in zip(args.texts, preds.itertuples(), strict=True):
+        why = trained.explain(text, at[0] if at else None)
+        out.append({"text": text, "predicted": p.predicted, "lower": p.lower, "upper": p.upper,
+                    "percentile": p.percentile, "target": trained.card.target, "up": why.up, "down": why.down,
+                    "hints": why.hints})
+        lines.append(f"{p.predicted:6.1f} {label} ({p.lower:.1f}–{p.upper:.1f}, percentile {p.percentile:.0f})  "
+                     f"{text[:70]}")
+        lines += [f"        + {n} ×{e:.2f}" for n, e in why.up] + [f"        - {n} ×{e:.2f}" for n, e in why.down]
+        lines += [f"        hint: {h}" for h in why.hints]
+    emit(args, out, "\n".join(lines))
+    return 0
+
+
+def _drafts_args(p: argparse.ArgumentParser) -> None:
+    sub = p.add_subparsers(dest="action", required=True)
+    add = sub.add_parser("add", help="add drafts (scored on insert)")
+    src = add.add_mutually_exclusive_group(required=True)
+    src.add_argument("--text", nargs="+", help="draft texts")
+    src.add_argument("--file", type=Path, help="CSV with a 'text' column")
+    add.add_argument("--approve", action="store_true", help="add them approved")
+    lst = sub.add_parser("list", help="list drafts, best first")
+    lst.add_argument("--status", choices=STATUSES)
+    for sp in (add, lst):  # accept the common options after the action too
+        sp.add_argument("--db", default=argparse.SUPPRESS)
+        sp.add_argument("--workspace", default=argparse.SUPPRESS)
+        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
+
+
+@command("drafts", "add or list drafts", _drafts_args)
+def _drafts(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine)
+    actor = Actor.local_user()
+    if args.action == "add":
+        texts = args.text if args.text else drafts_from_csv(args.file.read_bytes())
+        ids = add_and_score(engine, ws_id, actor, texts, "approved" if args.approve else "draft")
+        args.status = None
+    with session_scope(engine) as s:
+        frame = list_drafts(s, ws_id, actor, args.status)
+    if args.action == "add":
+        frame = frame[frame["id"].isin(ids)]
+    rows = frame.drop(columns=["updated_at"]).astype(object).where(frame.notna(), None).to_dict("records")
+    lines = [f"#{r['id']:<5} {r['status']:9s} "
+             f"{'  -  ' if r['predicted'] is None else format(r['predicted'], '5.1f')}  {r['text'][:80]}"
+             for r in rows]
+    emit(args, rows, "\n".join(lines) or "No drafts.")
+    return 0
