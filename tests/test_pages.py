@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
 PAGES = {
@@ -22,13 +23,13 @@ def app_env(demo_copy, monkeypatch):
 
 @pytest.mark.parametrize("path,title", PAGES.items())
 def test_every_page_opens(app_env, path, title):
-    at = AppTest.from_file(path, default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60).run()
     assert not at.exception, at.exception
     assert at.title[0].value == title
     assert at.sidebar.selectbox[0].value.startswith("Northwind")
 
 
 def test_router_opens_import_first(app_env):
-    at = AppTest.from_file("app.py", default_timeout=60).run()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Import"
