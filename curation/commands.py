@@ -2,3 +2,5 @@
 
 import curation.cli_model  # noqa: F401
 import curation.audience  # noqa: F401
+import curation.team  # noqa: F401
+import curation.cli_plan  # noqa: F401

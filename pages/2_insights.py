@@ -1,10 +1,52 @@
-"""Insights page."""
+"""Insights: what worked in the account's own history, when, and what posting more does."""
 
 import streamlit as st
 
-from curation import ui
+from curation import insights, ui
+from curation.planning import history
+from curation.ui.charts import finding
 
 st.title("Insights")
-ui.current()
-st.write("What worked in your history, the best times to post, and what posting more does to clicks. "
-         "The analyses arrive with the insights work; this page shows nothing until then.")
+st.write("What earned clicks in your own history, the times that reliably work, and what posting more "
+         "does to each post. Every chart says in one sentence what it shows; download the numbers below it.")
+cur = ui.current()
+
+with st.spinner("Reading your history"):
+    hist = ui.run(lambda: history(ui.engine(), cur.workspace_id, cur.actor))
+if hist is None:
+    st.stop()
+label = insights.TARGET_LABELS.get(hist.target, hist.target)
+if hist.target != "url_clicks":
+    st.info("This history has no url-click numbers, so the page shows engagement (likes + reposts) instead.")
+
+st.subheader(f"What earned {label}")
+worked = ui.run(lambda: insights.what_worked(hist.tweets, hist.tz, hist.target))
+if worked:
+    finding(insights.what_worked_figure(worked), worked.reading, worked.table, "what-worked")
+    c = st.columns(2)
+    c[0].caption(f"Top tweets by {label}")
+    c[0].dataframe(worked.top, hide_index=True)
+    c[1].caption(f"Bottom tweets by {label}")
+    c[1].dataframe(worked.bottom, hide_index=True)
+
+st.subheader("Trend")
+tr = ui.run(lambda: insights.trend(hist.tweets, hist.tz, hist.target))
+if tr:
+    finding(insights.trend_figure(tr), tr.reading, tr.table, "trend")
+
+st.subheader("Best times to post")
+st.caption(f"Weekday × 4-hour blocks in {hist.tz}: how much more than expected for their content tweets there "
+           "earned, shrunk toward 'no difference' where few tweets stand behind a cell.")
+bt = ui.run(lambda: insights.best_times(hist.tweets, hist.tz, hist.expected, hist.target))
+if bt:
+    finding(insights.best_times_figure(bt), bt.reading, bt.table, "best-times")
+
+st.subheader("Quality over volume")
+vol = ui.run(lambda: insights.volume(hist.tweets, hist.tz, hist.expected, hist.target))
+if vol:
+    finding(insights.volume_figure(vol), vol.reading, vol.curve, "volume")
+    st.metric("Daily cap the history supports", vol.cap)
+growth = ui.run(lambda: insights.follower_growth(hist.tweets, hist.tz, hist.target))
+if growth:
+    st.subheader("What moved followers")
+    finding(insights.follower_growth_figure(growth), growth.reading, growth.table, "follower-growth")

@@ -1,0 +1,156 @@
+"""History analyses and plans for a workspace (shared by the Insights/Planner pages and the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+import plotly.graph_objects as go
+from sqlalchemy import Engine
+
+from curation import insights, model
+from curation.errors import CurationError, NotEnoughData
+from curation.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
+from curation.scoring import active_model
+from curation.store.access import Actor, get_workspace, require_role
+from curation.store.db import session_scope
+from curation.store.drafts import list_drafts
+from curation.store.schedules import save_schedule
+from curation.store.tweets import load_tweets
+
+
+@dataclass(frozen=True)
+class History:
+    """A workspace's tweets with the content-only expectation the timing and volume analyses control for."""
+
+    tweets: pd.DataFrame
+    tz: str
+    expected: pd.Series | None
+    target: str
+    data_version: int
+
+
+@lru_cache(maxsize=8)
+def _history(url: str, workspace_id: int, data_version: int, tz: str) -> History:
+    from curation.store.db import engine_for
+
+    with session_scope(engine_for(url)) as s:
+        tweets = load_tweets(s, workspace_id, Actor.local_user())
+    if tweets.empty:
+        raise NotEnoughData("This workspace has no tweets yet. Import your history on the Import page.")
+    try:
+        expected = model.expected_without_time(tweets, tz)
+    except NotEnoughData:
+        expected = None  # the analyses fall back to a structure-only expectation
+    return History(tweets, tz, expected, insights.choose_target(tweets), data_version)
+
+
+def history(engine: Engine, workspace_id: int, actor: Actor) -> History:
+    """Tweets and content-only expectations, computed once per data version of the workspace."""
+    with session_scope(engine) as s:
+        require_role(s, workspace_id, actor, "viewer")
+        ws = get_workspace(s, workspace_id)
+        version, tz = ws.data_version, ws.timezone
+    return _history(engine.url.render_as_string(hide_password=False), workspace_id, version, tz)
+
+
+def default_constraints(tz: str, **overrides: object) -> PlanConstraints:
+    return PlanConstraints(tz=tz, **overrides)
+
+
+def make_plan(
+    engine: Engine,
+    workspace_id: int,
+    actor: Actor,
+    constraints: PlanConstraints,
+    draft_ids: list[int] | None = None,
+    status: str = "approved",
+) -> Plan:
+    """Plan the chosen drafts (default: every approved draft) under the constraints."""
+    found = active_model(engine, workspace_id, actor)
+    if found is None:
+        raise NotEnoughData("No model yet: import tweets with metrics (50 or more original tweets) to plan.")
+    trained, _ = found
+    with session_scope(engine) as s:
+        drafts = list_drafts(s, workspace_id, actor, None if draft_ids else status)
+    if draft_ids:
+        drafts = drafts[drafts["id"].isin(draft_ids)]
+    drafts = drafts.rename(columns={"id": "draft_id"})[["draft_id", "text"]].reset_index(drop=True)
+    if drafts.empty:
+        raise CurationError(f"No {status} drafts to plan. Approve some drafts on the Drafts page first.")
+    hist = history(engine, workspace_id, actor)
+    return build_plan(drafts, trained, hist.tweets, constraints, expected=hist.expected)
+
+
+def store_plan(engine: Engine, workspace_id: int, actor: Actor, name: str, plan: Plan) -> int:
+    """Save a plan for the whole team; returns its id."""
+    data = plan.to_dict()
+    with session_scope(engine) as s:
+        return save_schedule(s, workspace_id, actor, name, data.get("constraints", {}), data).id
+
+
+def plan_from_dict(data: dict) -> Plan:
+    """A saved plan (Plan.to_dict) back as a Plan, for display and export."""
+    return Plan(
+        slots=[Slot(at=pd.Timestamp(s["at"]), draft_id=s["draft_id"], text=s["text"], predicted=s["predicted"],
+                    lower=s["lower"], upper=s["upper"], why=s.get("why", "")) for s in data["slots"]],
+        left_out=[LeftOut(draft_id=o["draft_id"], text=o["text"], reason=o["reason"]) for o in data["left_out"]],
+        expected_total=data["expected_total"],
+        curve=[(int(n), v) for n, v in data["curve"]],
+        chosen_n=data["chosen_n"],
+        constraints=data.get("constraints", {}),
+        target_label=data.get("target_label", "clicks"),
+        stop_reason=data.get("stop_reason", ""),
+    )
+
+
+def timeline_figure(plan: Plan, tz: str) -> go.Figure:
+    """The plan on a calendar: one marker per post at its local day and time, sized by prediction."""
+    fig = go.Figure()
+    if plan.slots:
+        local = [pd.Timestamp(s.at).tz_convert(tz) for s in plan.slots]
+        fig.add_scatter(
+            x=[t.normalize().tz_localize(None) for t in local],
+            y=[t.hour + t.minute / 60 for t in local],
+            mode="markers+text",
+            text=[f"#{s.draft_id}" for s in plan.slots],
+            textposition="middle right",
+            marker={"size": [8 + 4 * max(s.predicted, 0) ** 0.5 for s in plan.slots], "color": "#1d9bf0"},
+            hovertext=[f"{t:%a %d %b %H:%M} · predicted {s.predicted:.1f} {plan.target_label}<br>{s.text[:80]}"
+                       for t, s in zip(local, plan.slots, strict=True)],
+            hoverinfo="text",
+            name="posts",
+        )
+    fig.update_layout(yaxis={"title": f"local time ({tz})", "autorange": "reversed", "range": [24, 0]},
+                      xaxis={"title": "day", "tickformat": "%a %d %b"}, height=360, margin={"t": 20})
+    return fig
+
+
+def curve_figure(plan: Plan) -> go.Figure:
+    """Expected total against number of posts, with the plan's choice marked."""
+    fig = go.Figure()
+    if plan.curve:
+        n, total = zip(*plan.curve, strict=True)
+        fig.add_scatter(x=list(n), y=list(total), mode="lines+markers", name=f"expected total {plan.target_label}")
+        chosen = dict(plan.curve).get(plan.chosen_n)
+        if chosen is not None:
+            fig.add_scatter(x=[plan.chosen_n], y=[chosen], mode="markers", name="this plan",
+                            marker={"size": 16, "symbol": "star", "color": "#f4212e"})
+    fig.update_layout(xaxis_title="number of posts", yaxis_title=f"expected total {plan.target_label}", height=320,
+                      margin={"t": 20})
+    return fig
+
+
+def curve_reading(plan: Plan) -> str:
+    """One sentence on what the curve says about more posts."""
+    if not plan.curve:
+        return "No draft cleared the bar, so there is nothing to schedule."
+    totals = dict(plan.curve)
+    best_n = max(totals, key=totals.get)
+    last = plan.curve[-1]
+    chosen = totals.get(plan.chosen_n, plan.expected_total)
+    extra = (f" Going to {last[0]} posts would add only {last[1] - chosen:.1f} more."
+             if last[0] > plan.chosen_n else "")
+    return (f"{plan.chosen_n} posts are expected to earn {chosen:.1f} {plan.target_label} in all; the curve peaks "
+            f"at {best_n} posts ({totals[best_n]:.1f}).{extra}")
