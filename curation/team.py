@@ -1,0 +1,563 @@
+"""Running a workspace as a team: admins, export / restore, deletion, upload removal, hosting checks."""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Subquery
+
+from curation import config
+from curation.cli import command, emit, engine_of, workspace_id_of
+from curation.errors import CurationError, ImportFailed, NotFound, PermissionDenied
+from curation.exports import safe_csv
+from curation.ingest.zipread import SafeZip
+from curation.schema import DAILY_METRICS, METRICS, TWEET_COLUMNS
+from curation.store.access import Actor, as_utc, audit, bump_data_version, get_workspace, now, require_role
+from curation.store.db import session_scope
+from curation.store.models import (
+    AccountSnapshot,
+    AudienceId,
+    AuditEvent,
+    DailyMetric,
+    Draft,
+    Member,
+    ModelVersion,
+    Schedule,
+    Tweet,
+    TweetUpload,
+    Upload,
+    Workspace,
+)
+from curation.store.workspaces import create_workspace, list_members, remove_member, set_member
+
+EXPORT_FORMAT = "curation-workspace-export"
+EXPORT_VERSION = 1
+_TWEET_STATE = ("text_rank", "source_format", "metrics_as_of", "first_upload_id", "last_upload_id")
+_DRAFT_COLUMNS = ("id", "text", "status", "comment", "predicted", "lower", "upper", "percentile", "version",
+                  "created_by", "created_at", "updated_by", "updated_at")
+_TRUTHY = {"1", "true", "yes", "on"}
+
+
+# ---------------------------------------------------------------- who administers
+
+def is_admin(actor: Actor) -> bool:
+    """Local single-user mode, the CLI and ADMIN_EMAILS administer every workspace."""
+    return actor.local or actor.email in config.admin_emails()
+
+
+def new_workspace(session: Session, name: str, actor: Actor, timezone: str = "UTC") -> Workspace:
+    """Create a workspace; when hosted, only ADMIN_EMAILS may (they then add the first members)."""
+    if not is_admin(actor):
+        raise PermissionDenied("Only the administrators named in ADMIN_EMAILS can create workspaces. Ask one of them.")
+    return create_workspace(session, name, actor, timezone)
+
+
+# ---------------------------------------------------------------- hosting checks
+
+def ephemeral_disk_warning(url: str, environ: Mapping[str, str] | None = None, root: Path | None = None) -> str | None:
+    """A warning when the database is a SQLite file on a disk that a restart wipes, else None.
+
+    Streamlit Community Cloud runs apps from /mount/src/<repo> on a disk that does not survive a
+    reboot; EPHEMERAL_DISK=1 says the same for any other host (a container without a volume).
+    """
+    env = os.environ if environ is None else environ
+    if not url.startswith("sqlite"):
+        return None
+    root = root or config.PROJ_ROOT
+    cloud = str(root).startswith("/mount/src") or env.get("HOSTNAME", "") == "streamlit"
+    if not (cloud or env.get("EPHEMERAL_DISK", "").strip().lower() in _TRUTHY):
+        return None
+    return ("This app keeps its data in a SQLite file on a disk that is wiped when the app restarts: "
+            "uploads, drafts and plans will be lost. Set DATABASE_URL to a managed PostgreSQL database "
+            "(see the README, 'Deploying').")
+
+
+# ---------------------------------------------------------------- display frames
+
+def members_frame(session: Session, workspace_id: int, actor: Actor) -> pd.DataFrame:
+    rows = [(m.email, m.role, m.added_by, as_utc(m.added_at)) for m in list_members(session, workspace_id, actor)]
+    return pd.DataFrame(rows, columns=["e-mail", "role", "added by", "added at"])
+
+
+def audit_frame(session: Session, workspace_id: int, actor: Actor, limit: int = 500) -> pd.DataFrame:
+    """Newest first: when, who, what, and the details as plain text."""
+    require_role(session, workspace_id, actor, "viewer")
+    events = session.scalars(
+        select(AuditEvent).where(AuditEvent.workspace_id == workspace_id).order_by(AuditEvent.id.desc()).limit(limit)
+    ).all()
+    rows = [(as_utc(e.at), e.actor, e.action, _detail_text(e.detail)) for e in events]
+    return pd.DataFrame(rows, columns=["when (UTC)", "who", "what", "detail"])
+
+
+def _detail_text(detail: Mapping | None) -> str:
+    return ", ".join(f"{k}={v}" for k, v in (detail or {}).items())
+
+
+def uploads_frame(session: Session, workspace_id: int, actor: Actor) -> pd.DataFrame:
+    """Uploads newest first, with how many tweets each is the only source of."""
+    require_role(session, workspace_id, actor, "viewer")
+    uploads = session.scalars(select(Upload).where(Upload.workspace_id == workspace_id).order_by(Upload.id.desc()))
+    sole = _sole_links(workspace_id)
+    only = dict(session.execute(select(sole.c.upload_id, func.count()).group_by(sole.c.upload_id)).all())
+    rows = [(u.id, as_utc(u.created_at), u.created_by, u.filenames, u.formats, u.n_new, u.n_updated, only.get(u.id, 0))
+            for u in uploads]
+    return pd.DataFrame(rows, columns=["id", "when (UTC)", "by", "files", "formats", "new", "updated",
+                                       "only in this upload"])
+
+
+# ---------------------------------------------------------------- deleting
+
+@dataclass(frozen=True)
+class UploadRemoval:
+    """What deleting one upload removed, and what it left because other uploads brought it too."""
+
+    upload_id: int
+    files: str
+    tweets_removed: int
+    tweets_kept: int
+    daily_days_removed: int
+    audience_removed: int
+    snapshots_removed: int
+
+
+def _sole_links(workspace_id: int) -> Subquery:
+    """(upload_id, tweet_pk) of the workspace's tweets that exactly one upload brought or touched."""
+    shared = select(TweetUpload.tweet_pk).group_by(TweetUpload.tweet_pk).having(func.count() > 1)
+    return (select(TweetUpload.upload_id, TweetUpload.tweet_pk)
+            .join(Upload, Upload.id == TweetUpload.upload_id)
+            .where(Upload.workspace_id == workspace_id, TweetUpload.tweet_pk.not_in(shared))
+            .subquery())
+
+
+def delete_upload(session: Session, workspace_id: int, actor: Actor, upload_id: int) -> UploadRemoval:
+    """Remove an upload and what only it brought (owners). Tweets other uploads also had stay.
+
+    Account-level daily rows record only the upload that first brought each day, so they go only
+    when no other upload of the workspace brought daily rows (they may have repeated those days).
+    """
+    require_role(session, workspace_id, actor, "owner")
+    upload = session.get(Upload, upload_id)
+    if upload is None or upload.workspace_id != workspace_id:
+        raise NotFound(f"Upload {upload_id} does not exist in this workspace (deleted already?). Reload the list.")
+    linked = select(TweetUpload.tweet_pk).where(TweetUpload.upload_id == upload_id)
+    links = _sole_links(workspace_id)
+    sole = select(links.c.tweet_pk).where(links.c.upload_id == upload_id)
+    n_linked = session.scalar(select(func.count()).select_from(linked.subquery())) or 0
+    n_sole = session.scalar(select(func.count()).select_from(sole.subquery())) or 0
+    session.execute(delete(Tweet).where(Tweet.id.in_(sole)).execution_options(synchronize_session=False))
+    # The tweets that stay no longer count this upload as their first or last source.
+    for column, pick in ((Tweet.first_upload_id, func.min), (Tweet.last_upload_id, func.max)):
+        other = (select(pick(TweetUpload.upload_id)).where(TweetUpload.tweet_pk == Tweet.id,
+                                                            TweetUpload.upload_id != upload_id)
+                 .scalar_subquery())
+        session.execute(update(Tweet).where(Tweet.workspace_id == workspace_id, column == upload_id)
+                        .values({column: other}).execution_options(synchronize_session=False))
+    others_daily = session.scalar(select(func.count()).select_from(DailyMetric).where(
+        DailyMetric.workspace_id == workspace_id, DailyMetric.upload_id.is_not(None),
+        DailyMetric.upload_id != upload_id))
+    other_uploads = session.scalars(select(Upload.report).where(Upload.workspace_id == workspace_id,
+                                                                Upload.id != upload_id)).all()
+    others_brought_days = bool(others_daily) or any(
+        f.get("daily_days") for rep in other_uploads for f in (rep or {}).get("files", []))
+    daily = 0
+    if not others_brought_days:
+        daily = session.execute(delete(DailyMetric).where(DailyMetric.upload_id == upload_id)).rowcount
+    else:
+        session.execute(update(DailyMetric).where(DailyMetric.upload_id == upload_id).values(upload_id=None))
+    audience = session.execute(delete(AudienceId).where(AudienceId.upload_id == upload_id)).rowcount
+    snaps = session.execute(delete(AccountSnapshot).where(AccountSnapshot.upload_id == upload_id)).rowcount
+    session.execute(delete(TweetUpload).where(TweetUpload.upload_id == upload_id))
+    files = upload.filenames
+    session.delete(upload)
+    removal = UploadRemoval(upload_id, files, n_sole, n_linked - n_sole, daily, audience, snaps)
+    audit(session, workspace_id, actor, "upload.delete", **asdict(removal))
+    bump_data_version(session, workspace_id)
+    return removal
+
+
+def delete_workspace(session: Session, workspace_id: int, actor: Actor, confirm: str) -> str:
+    """Delete a workspace and everything in it (owners), once ``confirm`` is its exact name.
+
+    Returns the name. The deletion itself stays in the audit log, outside any workspace.
+    """
+    require_role(session, workspace_id, actor, "owner")
+    ws = get_workspace(session, workspace_id)
+    if confirm.strip() != ws.name:
+        raise CurationError(f"Type the workspace's name exactly ({ws.name}) to confirm the deletion.")
+    uploads = select(Upload.id).where(Upload.workspace_id == workspace_id)
+    session.execute(delete(TweetUpload).where(TweetUpload.upload_id.in_(uploads)))
+    # Children before parents, so this holds whether or not the database enforces ON DELETE CASCADE.
+    for table in (Tweet, DailyMetric, AccountSnapshot, AudienceId, Draft, Schedule, ModelVersion, Upload, Member,
+                  AuditEvent):
+        session.execute(delete(table).where(table.workspace_id == workspace_id)
+                        .execution_options(synchronize_session=False))
+    name = ws.name
+    session.delete(ws)
+    audit(session, None, actor, "workspace.delete", id=workspace_id, name=name)
+    shutil.rmtree(config.MODELS_DIR / str(workspace_id), ignore_errors=True)  # this replica's model cache
+    return name
+
+
+# ---------------------------------------------------------------- export
+
+def _escape(value: object) -> object:
+    """Mark text starting with a quote, so restore can drop exactly the quote safe_csv adds to formulas."""
+    return "'" + value if isinstance(value, str) and value.startswith("'") else value
+
+
+def _csv(rows: list[dict], columns: list[str]) -> bytes:
+    frame = pd.DataFrame(rows, columns=columns)
+    for col in frame.columns:
+        if not (pd.api.types.is_numeric_dtype(frame[col]) or pd.api.types.is_bool_dtype(frame[col])):
+            frame[col] = frame[col].astype(object).map(_escape)
+    return safe_csv(frame)
+
+
+def _iso(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat()
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _rows(session: Session, table: type, workspace_id: int, columns: list[str], order) -> list[dict]:
+    stmt = select(*[getattr(table, c) for c in columns]).where(table.workspace_id == workspace_id).order_by(order)
+    return [dict(zip(columns, r, strict=True)) for r in session.execute(stmt).all()]
+
+
+def export_filename(name: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-").lower() or "workspace"
+    return f"{slug}-export-{now():%Y%m%d}.zip"
+
+
+def export_workspace(session: Session, workspace_id: int, actor: Actor) -> bytes:
+    """The whole workspace as a zip of CSVs (tweets, drafts, plans, audit, uploads, members, account
+    data) plus workspace.json and the current model card (owners). ``restore_workspace`` reads it back.
+    """
+    require_role(session, workspace_id, actor, "owner")
+    ws = get_workspace(session, workspace_id)
+    tcols = [*TWEET_COLUMNS, *_TWEET_STATE]
+    tweets = _rows(session, Tweet, workspace_id, ["id", *tcols], Tweet.id)
+    for t in tweets:
+        t["created_at"], t["metrics_as_of"] = _iso(t["created_at"]), _iso(t["metrics_as_of"])
+    pk_to_id = {t.pop("id"): t["tweet_id"] for t in tweets}
+    links = session.execute(select(TweetUpload.tweet_pk, TweetUpload.upload_id)
+                            .join(Upload, Upload.id == TweetUpload.upload_id)
+                            .where(Upload.workspace_id == workspace_id)
+                            .order_by(TweetUpload.upload_id, TweetUpload.tweet_pk)).all()
+    uploads = _rows(session, Upload, workspace_id, ["id", "filenames", "formats", "created_by", "created_at", "n_new",
+                                                    "n_updated", "n_unchanged", "report"], Upload.id)
+    drafts = _rows(session, Draft, workspace_id, list(_DRAFT_COLUMNS), Draft.id)
+    plans = _rows(session, Schedule, workspace_id, ["id", "name", "constraints", "plan", "created_by", "created_at"],
+                  Schedule.id)
+    events = _rows(session, AuditEvent, workspace_id, ["at", "actor", "action", "detail"], AuditEvent.id)
+    members = _rows(session, Member, workspace_id, ["email", "role", "added_by", "added_at"], Member.id)
+    daily = _rows(session, DailyMetric, workspace_id, ["day", "upload_id", *DAILY_METRICS], DailyMetric.day)
+    snaps = _rows(session, AccountSnapshot, workspace_id, ["day", "followers", "following", "source", "upload_id"],
+                  AccountSnapshot.id)
+    audience = _rows(session, AudienceId, workspace_id, ["kind", "account_id", "upload_id"], AudienceId.id)
+    for rows, times, blobs in ((uploads, ("created_at",), ("report",)), (drafts, ("created_at", "updated_at"), ()),
+                               (plans, ("created_at",), ("constraints", "plan")), (events, ("at",), ("detail",)),
+                               (members, ("added_at",), ()), (daily, ("day",), ()), (snaps, ("day",), ())):
+        for r in rows:
+            r.update({k: _iso(r[k]) for k in times} | {k: _json(r[k]) for k in blobs})
+    card = session.scalar(select(ModelVersion.card).where(ModelVersion.workspace_id == workspace_id)
+                          .order_by(ModelVersion.id.desc()).limit(1))
+    meta = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "name": ws.name, "timezone": ws.timezone,
+            "settings": ws.settings or {}, "exported_at": _iso(now()), "exported_by": actor.email,
+            "counts": {"tweets": len(tweets), "drafts": len(drafts), "plans": len(plans), "audit": len(events),
+                       "uploads": len(uploads), "members": len(members)}}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("workspace.json", _json(meta))
+        zf.writestr("tweets.csv", _csv(tweets, tcols))
+        zf.writestr("tweet_uploads.csv", _csv([{"tweet_id": pk_to_id[pk], "upload_id": u} for pk, u in links],
+                                              ["tweet_id", "upload_id"]))
+        zf.writestr("uploads.csv", _csv(uploads, ["id", "filenames", "formats", "created_by", "created_at", "n_new",
+                                                  "n_updated", "n_unchanged", "report"]))
+        zf.writestr("drafts.csv", _csv(drafts, list(_DRAFT_COLUMNS)))
+        zf.writestr("plans.csv", _csv(plans, ["id", "name", "constraints", "plan", "created_by", "created_at"]))
+        zf.writestr("audit.csv", _csv(events, ["at", "actor", "action", "detail"]))
+        zf.writestr("members.csv", _csv(members, ["email", "role", "added_by", "added_at"]))
+        zf.writestr("daily_metrics.csv", _csv(daily, ["day", "upload_id", *DAILY_METRICS]))
+        zf.writestr("account_snapshots.csv", _csv(snaps, ["day", "followers", "following", "source", "upload_id"]))
+        zf.writestr("audience.csv", _csv(audience, ["kind", "account_id", "upload_id"]))
+        if card is not None:
+            zf.writestr("model_card.json", _json(card))
+    audit(session, workspace_id, actor, "workspace.export", **meta["counts"])
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------- restore
+
+@dataclass(frozen=True)
+class RestoreReport:
+    """What a restore put into the workspace."""
+
+    tweets: int
+    drafts: int
+    plans: int
+    audit_events: int
+    uploads: int
+    members: int
+    daily_days: int
+
+
+def _read_csv(zf: SafeZip, name: str) -> list[dict]:
+    """Rows as dicts of text ('' for empty), with the export's quote-escape undone."""
+    if name not in zf.members:
+        raise ImportFailed(f"{zf.name}: {name} is missing. Upload a zip made by this app's workspace export.")
+    frame = pd.read_csv(io.BytesIO(zf.read(name)), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return [{k: (v[1:] if v.startswith("'") else v) for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _int(v: str) -> int | None:
+    return int(float(v)) if v != "" else None
+
+
+def _float(v: str) -> float | None:
+    return float(v) if v != "" else None
+
+
+def _time(v: str):
+    return pd.Timestamp(v).to_pydatetime() if v else None
+
+
+def _day(v: str) -> date | None:
+    return date.fromisoformat(v) if v else None
+
+
+def _remap_drafts(obj: object, ids: Mapping[int, int]) -> object:
+    """Point a saved plan's draft references at the restored drafts' new ids."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k == "draft_id" and isinstance(v, int | str) and str(v).isdigit():
+                out[k] = ids.get(int(v), v)
+            elif k == "draft_ids" and isinstance(v, list):
+                out[k] = [ids.get(int(x), x) if str(x).isdigit() else x for x in v]
+            else:
+                out[k] = _remap_drafts(v, ids)
+        return out
+    if isinstance(obj, list):
+        return [_remap_drafts(v, ids) for v in obj]
+    return obj
+
+
+def _ensure_empty(session: Session, workspace_id: int) -> None:
+    for table, what in ((Tweet, "tweets"), (Draft, "drafts"), (Schedule, "plans"), (Upload, "uploads")):
+        if session.scalar(select(func.count()).select_from(table).where(table.workspace_id == workspace_id)):
+            raise CurationError(f"This workspace already has {what}. Restore an export into a new, empty "
+                                "workspace, so nothing is mixed or overwritten.")
+
+
+def restore_workspace(session: Session, workspace_id: int, actor: Actor, data: bytes,
+                      filename: str = "export.zip") -> RestoreReport:
+    """Load a workspace export into an empty workspace (owners): tweets, uploads and their links,
+    drafts, plans, audit history, members, account data and settings. Ids are new; plans follow
+    their drafts. Raises ImportFailed when the file is not such an export (nothing written).
+    """
+    require_role(session, workspace_id, actor, "owner")
+    ws = get_workspace(session, workspace_id)
+    _ensure_empty(session, workspace_id)
+    zf = SafeZip(data, filename)
+    if "workspace.json" not in zf.members:
+        raise ImportFailed(f"{filename} is not a workspace export (no workspace.json). "
+                           "Use the zip from 'Export workspace'.")
+    meta = json.loads(zf.read("workspace.json"))
+    if meta.get("format") != EXPORT_FORMAT or int(meta.get("version", 0)) > EXPORT_VERSION:
+        raise ImportFailed(f"{filename} is not a workspace export this version of the app can read.")
+
+    upload_ids: dict[int, int] = {}
+    for r in _read_csv(zf, "uploads.csv"):
+        up = Upload(workspace_id=workspace_id, filenames=r["filenames"], formats=r["formats"],
+                    created_by=r["created_by"], created_at=_time(r["created_at"]), n_new=_int(r["n_new"]) or 0,
+                    n_updated=_int(r["n_updated"]) or 0, n_unchanged=_int(r["n_unchanged"]) or 0,
+                    report=json.loads(r["report"] or "{}"))
+        session.add(up)
+        session.flush()
+        upload_ids[int(r["id"])] = up.id
+
+    def up_id(v: str) -> int | None:
+        return upload_ids.get(int(v)) if v else None
+
+    tweets = []
+    for r in _read_csv(zf, "tweets.csv"):
+        rec: dict[str, object] = {"workspace_id": workspace_id, "tweet_id": r["tweet_id"], "text": r["text"],
+                                  "created_at": _time(r["created_at"]), "link_domains": r["link_domains"],
+                                  "media_type": r["media_type"] or None, "lang": r["lang"] or None,
+                                  "source_format": r["source_format"], "text_rank": _int(r["text_rank"]) or 0,
+                                  "metrics_as_of": _time(r["metrics_as_of"]),
+                                  "first_upload_id": up_id(r["first_upload_id"]),
+                                  "last_upload_id": up_id(r["last_upload_id"])}
+        rec |= {c: r[c] == "True" for c in ("is_reply", "is_retweet", "has_link")}
+        rec |= {c: _int(r[c]) or 0 for c in ("n_hashtags", "n_mentions")}
+        rec |= {m: _int(r[m]) for m in METRICS}
+        tweets.append(rec)
+    for chunk in range(0, len(tweets), 5000):
+        session.execute(insert(Tweet), tweets[chunk:chunk + 5000])
+    pks = dict(session.execute(select(Tweet.tweet_id, Tweet.id).where(Tweet.workspace_id == workspace_id)).all())
+    links = [{"tweet_pk": pks[r["tweet_id"]], "upload_id": upload_ids[int(r["upload_id"])]}
+             for r in _read_csv(zf, "tweet_uploads.csv")]
+    for chunk in range(0, len(links), 10000):
+        session.execute(insert(TweetUpload), links[chunk:chunk + 10000])
+
+    daily = _read_csv(zf, "daily_metrics.csv")
+    session.add_all(DailyMetric(workspace_id=workspace_id, day=_day(r["day"]), upload_id=up_id(r["upload_id"]),
+                                **{m: _int(r[m]) for m in DAILY_METRICS}) for r in daily)
+    session.add_all(AccountSnapshot(workspace_id=workspace_id, day=_day(r["day"]), followers=_int(r["followers"]),
+                                    following=_int(r["following"]), source=r["source"],
+                                    upload_id=up_id(r["upload_id"])) for r in _read_csv(zf, "account_snapshots.csv"))
+    session.add_all(AudienceId(workspace_id=workspace_id, kind=r["kind"], account_id=r["account_id"],
+                               upload_id=up_id(r["upload_id"])) for r in _read_csv(zf, "audience.csv"))
+
+    draft_ids: dict[int, int] = {}
+    for r in _read_csv(zf, "drafts.csv"):
+        d = Draft(workspace_id=workspace_id, text=r["text"], status=r["status"], comment=r["comment"],
+                  version=_int(r["version"]) or 1, created_by=r["created_by"], created_at=_time(r["created_at"]),
+                  updated_by=r["updated_by"], updated_at=_time(r["updated_at"]),
+                  **{c: _float(r[c]) for c in ("predicted", "lower", "upper", "percentile")})
+        session.add(d)
+        session.flush()
+        draft_ids[int(r["id"])] = d.id
+    plans = _read_csv(zf, "plans.csv")
+    session.add_all(Schedule(workspace_id=workspace_id, name=r["name"], constraints=json.loads(r["constraints"]),
+                             plan=_remap_drafts(json.loads(r["plan"]), draft_ids), created_by=r["created_by"],
+                             created_at=_time(r["created_at"])) for r in plans)
+    events = _read_csv(zf, "audit.csv")
+    session.add_all(AuditEvent(workspace_id=workspace_id, actor=r["actor"], action=r["action"],
+                               detail=json.loads(r["detail"] or "{}"), at=_time(r["at"])) for r in events)
+    known = {m.email for m in session.scalars(select(Member).where(Member.workspace_id == workspace_id))}
+    members = [r for r in _read_csv(zf, "members.csv") if r["email"] not in known]
+    session.add_all(Member(workspace_id=workspace_id, email=r["email"], role=r["role"], added_by=r["added_by"],
+                           added_at=_time(r["added_at"])) for r in members)
+
+    ws.timezone = meta.get("timezone") or ws.timezone
+    ws.settings = dict(meta.get("settings") or {})
+    report = RestoreReport(tweets=len(tweets), drafts=len(draft_ids), plans=len(plans), audit_events=len(events),
+                           uploads=len(upload_ids), members=len(members), daily_days=len(daily))
+    audit(session, workspace_id, actor, "workspace.restore", source=meta.get("name"), file=filename, **asdict(report))
+    bump_data_version(session, workspace_id)
+    return report
+
+
+# ---------------------------------------------------------------- command line
+
+def _members_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("action", choices=["list", "add", "remove"])
+    p.add_argument("email", nargs="?", help="the member's sign-in e-mail (add, remove)")
+    p.add_argument("--role", choices=["viewer", "editor", "owner"], default="viewer", help="role for add")
+
+
+@command("members", "list, add (or change the role of) and remove workspace members", _members_args)
+def _members(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    ws_id, actor = workspace_id_of(args, engine), Actor.local_user()
+    if args.action != "list" and not args.email:
+        raise CurationError(f"Give the e-mail to {args.action}: python -m curation members {args.action} EMAIL")
+    with session_scope(engine) as s:
+        if args.action == "add":
+            set_member(s, ws_id, actor, args.email, args.role)
+        elif args.action == "remove":
+            remove_member(s, ws_id, actor, args.email.strip().lower())
+        frame = members_frame(s, ws_id, actor)
+    rows = [{"email": e, "role": r} for e, r in zip(frame["e-mail"], frame["role"], strict=True)]
+    emit(args, rows, "\n".join(f"{r['role']:7} {r['email']}" for r in rows))
+    return 0
+
+
+def _export_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, required=True, help="the zip file to write")
+
+
+@command("export", "export a workspace as a zip of CSVs plus its model card", _export_args)
+def _export(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine)
+    with session_scope(engine) as s:
+        blob = export_workspace(s, ws_id, Actor.local_user())
+    args.out.write_bytes(blob)
+    emit(args, {"file": str(args.out), "bytes": len(blob)}, f"Wrote {args.out} ({len(blob):,} bytes).")
+    return 0
+
+
+def _restore_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, help="a zip made by `export` (the workspace is created if missing)")
+
+
+@command("restore", "load a workspace export into a new, empty workspace", _restore_args)
+def _restore(args: argparse.Namespace) -> int:
+    from curation.services import after_data_change
+
+    if not args.file.is_file():
+        raise CurationError(f"{args.file} is not a file. Give the path of a workspace export zip.")
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine, create=True)
+    with session_scope(engine) as s:
+        report = restore_workspace(s, ws_id, Actor.local_user(), args.file.read_bytes(), args.file.name)
+    after_data_change(engine, ws_id)
+    emit(args, asdict(report), f"Restored into {args.workspace!r}: " + ", ".join(
+        f"{v} {k.replace('_', ' ')}" for k, v in asdict(report).items()))
+    return 0
+
+
+def _delete_ws_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--confirm", required=True, help="the workspace's exact name")
+
+
+@command("delete-workspace", "delete a workspace and all its data (--confirm NAME)", _delete_ws_args)
+def _delete_ws(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine)
+    with session_scope(engine) as s:
+        name = delete_workspace(s, ws_id, Actor.local_user(), args.confirm)
+    emit(args, {"deleted": name}, f"Deleted workspace {name!r} and all its data.")
+    return 0
+
+
+def _delete_upload_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("upload_id", type=int, help="the upload's id (see `uploads`)")
+
+
+@command("delete-upload", "delete an upload and the tweets only it brought", _delete_upload_args)
+def _delete_upload(args: argparse.Namespace) -> int:
+    from curation.services import after_data_change
+
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine)
+    with session_scope(engine) as s:
+        removal = delete_upload(s, ws_id, Actor.local_user(), args.upload_id)
+    after_data_change(engine, ws_id)
+    emit(args, asdict(removal), f"Deleted upload {removal.upload_id} ({removal.files}): {removal.tweets_removed} "
+         f"tweets removed, {removal.tweets_kept} kept (other uploads have them), "
+         f"{removal.daily_days_removed} account days removed.")
+    return 0
+
+
+@command("uploads", "list a workspace's uploads with their ids")
+def _uploads(args: argparse.Namespace) -> int:
+    engine = engine_of(args)
+    ws_id = workspace_id_of(args, engine)
+    with session_scope(engine) as s:
+        frame = uploads_frame(s, ws_id, Actor.local_user())
+    emit(args, json.loads(frame.to_json(orient="records", date_format="iso")),
+         frame.to_string(index=False) if len(frame) else "No uploads.")
+    return 0
