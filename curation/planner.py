@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -313,7 +314,6 @@ class _Optimiser:
         self.conflict = (diff < gap - 1e-9) & ~np.eye(len(hours), dtype=bool)
         n_days = int(day.max()) + 1 if len(day) else 0
         self.state = _State(pred.shape[0], pred.shape[1], n_days)
-        self.curve: dict[int, float] = {}
 
     def total(self, st: _State | None = None) -> float:
         st = st or self.state
@@ -333,11 +333,15 @@ class _Optimiser:
         st.blocked -= self.conflict[s]
         return s
 
-    def gains(self, st: _State) -> np.ndarray:
-        """Marginal gain of adding draft d at slot s now (-inf where infeasible)."""
+    def gains(self, st: _State, ban_slot: int = -1, ban_draft: int = -1) -> np.ndarray:
+        """Marginal gain of adding draft d at slot s now (-inf where infeasible or banned)."""
         k = st.day_count[self.day]
         free = self.slot_ok & (st.slot_draft < 0) & (st.blocked == 0) & (k < self.cap)
         drafts = self.eligible & (st.draft_slot < 0)
+        if ban_slot >= 0:
+            free[ban_slot] = False
+        if ban_draft >= 0:
+            drafts[ban_draft] = False
         s_sum = st.day_sum[self.day]
         vf_next = self.vf[np.minimum(k + 1, len(self.vf) - 1)]
         g = self.P * vf_next[None, :] + (s_sum * (vf_next - self.vf[k]))[None, :]
@@ -346,20 +350,21 @@ class _Optimiser:
         g[:, ~free] = -np.inf
         return g
 
-    def greedy(self, st: _State, floor: float, record: bool) -> bool:
-        """Add the best feasible post while its gain clears ``floor``; True if anything was added."""
-        added = False
+    def greedy(self, st: _State, floor: float, ban_slot: int = -1, ban_draft: int = -1) -> None:
+        """Add the best feasible post while its marginal gain clears ``floor``."""
         while True:
-            g = self.gains(st)
+            g = self.gains(st, ban_slot, ban_draft)
             flat = int(np.argmax(g))
             d, s = divmod(flat, g.shape[1])
             if not np.isfinite(g[d, s]) or g[d, s] < floor:
-                return added
+                return
             self.place(st, d, s)
-            added = True
-            if record:
-                n = int((st.draft_slot >= 0).sum())
-                self.curve[n] = max(self.curve.get(n, -np.inf), self.total(st))
+
+    def removal_loss(self, st: _State, d: int) -> float:
+        """What the schedule loses if draft d's post is dropped (the day's other posts regain reach)."""
+        s = int(st.draft_slot[d])
+        k, total = st.day_count[self.day[s]], st.day_sum[self.day[s]]
+        return float(total * self.vf[k] - (total - self.P[d, s]) * self.vf[k - 1])
 
     def improve(self, st: _State, max_rounds: int = 500) -> None:
         """Best-improvement local search: swap in an unused draft, move a post, or swap two posts' slots."""
@@ -390,31 +395,40 @@ class _Optimiser:
                 i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
                 if pair[i, j] > best:
                     best, move = pair[i, j], ("swap", int(sched[i]), int(sched[j]))
-            # 3. move one post to a free slot
-            for a, d in enumerate(sched):
-                s = int(ss[a])
-                blocked = st.blocked - self.conflict[s]
-                kt = st.day_count[self.day]
-                same = self.day == self.day[s]
-                ok = self.slot_ok & (st.slot_draft < 0) & (blocked == 0) & (same | (kt < self.cap))
-                if not ok.any():
-                    continue
-                da = self.day[s]
+            # 3. move one post to a free slot (all posts x all slots at once)
+            da = self.day[ss]
+            kt = st.day_count[self.day]
+            same = self.day[None, :] == da[:, None]
+            free = self.slot_ok & (st.slot_draft < 0)
+            ok = free[None, :] & (st.blocked[None, :] == self.conflict[ss]) & (same | (kt < self.cap)[None, :])
+            ok &= self.pair_ok[sched]
+            if ok.any():
                 sa, ka = st.day_sum[da], st.day_count[da]
-                loss_a = (sa - cur[a]) * self.vf[ka - 1] - sa * self.vf[ka]
-                sb, kb = st.day_sum[self.day], kt
-                vf_next = self.vf[np.minimum(kb + 1, len(self.vf) - 1)]
+                loss_a = (sa - cur) * self.vf[ka - 1] - sa * self.vf[ka]
+                sb = st.day_sum[self.day]
+                vf_next = self.vf[np.minimum(kt + 1, len(self.vf) - 1)]
+                rows = self.P[sched]
                 delta = np.where(
-                    same, (self.P[d] - cur[a]) * self.vf[ka], loss_a + (sb + self.P[d]) * vf_next - sb * self.vf[kb]
+                    same,
+                    (rows - cur[:, None]) * self.vf[ka][:, None],
+                    loss_a[:, None] + (sb[None, :] + rows) * vf_next[None, :] - (sb * self.vf[kt])[None, :],
                 )
-                delta[~(ok & self.pair_ok[d])] = -np.inf
-                t = int(np.argmax(delta))
-                if delta[t] > best:
-                    best, move = delta[t], ("move", int(d), t)
+                delta[~ok] = -np.inf
+                i, t = np.unravel_index(int(np.argmax(delta)), delta.shape)
+                if delta[i, t] > best:
+                    best, move = delta[i, t], ("move", int(sched[i]), int(t))
+            # 4. drop a post that no longer pays (after other changes it may cost the day more than it adds)
+            sa, ka = st.day_sum[self.day[ss]], st.day_count[self.day[ss]]
+            gain = (sa - cur) * self.vf[ka - 1] - sa * self.vf[ka]
+            i = int(np.argmax(gain))
+            if gain[i] > best:
+                best, move = gain[i], ("drop", int(sched[i]), -1)
             if move is None:
                 return
             kind, x, y = move
-            if kind == "replace":
+            if kind == "drop":
+                self.remove(st, x)
+            elif kind == "replace":
                 s = self.remove(st, x)
                 self.place(st, y, s)
             elif kind == "swap":
@@ -425,23 +439,55 @@ class _Optimiser:
                 self.remove(st, x)
                 self.place(st, x, y)
 
-    def run(self) -> None:
-        st = self.state
-        for _ in range(20):
-            added = self.greedy(st, self.floor, record=True)
-            before = self.total(st)
-            self.improve(st)
-            n = int((st.draft_slot >= 0).sum())
-            if n:
-                self.curve[n] = max(self.curve.get(n, -np.inf), self.total(st))
-            if not added and self.total(st) <= before + _EPS:
-                break
+    def run(self, max_trials: int = 240) -> None:
+        """Greedy, local search, then ruin-and-recreate: drop one post, refill greedily without that
+        slot (or without that draft), improve briefly, keep if better; at most ``max_trials`` tries.
 
-    def extend_curve(self) -> list[tuple[int, float]]:
-        """Continue greedily past the floor (constraints still hold) to show what more posts would do."""
+        The last step escapes what single moves cannot: a strong post that blocks (by gap or cap)
+        two posts worth more together. The trial budget keeps the worst case (100 drafts, no gap,
+        a high cap) well under a second; the result does not depend on the machine's speed.
+        """
+        st = self.state
+        self.greedy(st, self.floor)
+        self.improve(st)
+        trials = 0
+        while trials < max_trials:
+            current = self.total(st)
+            found = None
+            for d, ban in itertools.product(np.flatnonzero(st.draft_slot >= 0), ("slot", "draft")):
+                if trials >= max_trials:
+                    break
+                trials += 1
+                trial = st.copy()
+                s = self.remove(trial, int(d))
+                self.greedy(trial, self.floor, s if ban == "slot" else -1, int(d) if ban == "draft" else -1)
+                self.improve(trial, max_rounds=4)
+                if self.total(trial) > current + _EPS * max(1.0, abs(current)):
+                    found = trial
+                    break
+            if found is None:
+                break
+            st = found
+            self.greedy(st, self.floor)
+            self.improve(st)
+        self.state = st
+
+    def curve(self) -> list[tuple[int, float]]:
+        """Expected total vs number of posts.
+
+        Up to the plan's size: the plan peeled post by post (drop the post losing least), i.e.
+        "posting only the best n of these". Beyond it: greedy additions ignoring the floor, with
+        every hard rule still in force, to show what more posts would do.
+        """
         st = self.state.copy()
         n0 = int((st.draft_slot >= 0).sum())
-        out = {n: v for n, v in self.curve.items() if n <= n0}
+        out = {n0: self.total(st)} if n0 else {}
+        for n in range(n0 - 1, 0, -1):
+            sched = np.flatnonzero(st.draft_slot >= 0)
+            losses = [self.removal_loss(st, int(d)) for d in sched]
+            self.remove(st, int(sched[int(np.argmin(losses))]))
+            out[n] = self.total(st)
+        st = self.state.copy()
         while True:
             g = self.gains(st)
             flat = int(np.argmax(g))
@@ -478,9 +524,10 @@ def plan_schedule(
 
     Algorithm: greedy (add the draft x slot with the largest marginal gain after the day's volume
     discount, while the gain is >= ``min_gain``, default 1 % of the best draft's best prediction),
-    then best-improvement local search (swap in an unused draft, move a post, swap two posts),
-    repeated until neither adds anything. ``curve``: expected total after each post in that order,
-    continued past ``chosen_n`` as if the floor were ignored (hard rules still hold).
+    then best-improvement local search (swap in an unused draft, move a post, swap two posts' slots,
+    drop a post that no longer pays), then ruin-and-recreate (drop one post, refill greedily, keep
+    if better) until nothing improves. ``curve``: the plan peeled to its best n posts for
+    n <= ``chosen_n``, then greedy additions past the floor (hard rules still hold).
     """
     pred, lower, upper = (np.asarray(a, dtype="float64") for a in (pred, lower, upper))
     slots = [pd.Timestamp(s).tz_convert("UTC") for s in slots]
@@ -528,7 +575,7 @@ def plan_schedule(
     vf = _factor_array(volume_factor, cap)
     opt = _Optimiser(work, pair_ok, slot_ok, eligible, day, hours, c.min_gap_hours, cap, vf, floor)
     opt.run()
-    curve = opt.extend_curve()
+    curve = opt.curve()
     st = opt.state
     chosen = np.flatnonzero(st.draft_slot >= 0)
     chosen_n = int(chosen.size)

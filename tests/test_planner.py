@@ -1,0 +1,310 @@
+"""The planner keeps every hard rule, explains every draft it leaves out, and beats posting everything."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from curation import planner
+from curation.demo import DEMO_DRAFTS, DEMO_TIMEZONE, demo_tweets
+from curation.errors import CurationError
+from curation.planner import PlanConstraints, candidate_slots, naive_schedule, plan_schedule, schedule_value
+
+TZ = DEMO_TIMEZONE
+START = pd.Timestamp("2026-11-02", tz=TZ)  # a Monday, after the DST change of 1 Nov 2026
+
+
+def hyperbolic(n: int) -> float:
+    return 1.0 / (1.0 + 0.25 * (n - 1))
+
+
+def _drafts(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"draft_id": np.arange(100, 100 + n), "text": [f"draft {i}" for i in range(n)]})
+
+
+def check_plan(plan: planner.Plan, drafts, pred, lower, slots, c: PlanConstraints, bar, cap) -> None:
+    """Every hard rule of plan_schedule, checked from the outside."""
+    slots = list(slots)
+    index = {t: i for i, t in enumerate(slots)}
+    row = {int(d): i for i, d in enumerate(drafts["draft_id"])}
+    bars = np.broadcast_to(np.asarray(bar, dtype=float), (len(drafts),))
+    local = pd.DatetimeIndex(slots).tz_convert(c.tz)
+    allowed = np.array(
+        [
+            t.weekday() in c.allowed_weekdays
+            and c.allowed_hours[0] <= t.hour < c.allowed_hours[1]
+            and c.start <= u < c.end
+            for t, u in zip(local, slots, strict=True)
+        ]
+    )
+    used_drafts = [s.draft_id for s in plan.slots]
+    used_times = [s.at for s in plan.slots]
+    assert len(set(used_drafts)) == len(used_drafts), "a draft twice"
+    assert len(set(used_times)) == len(used_times), "two posts in one slot"
+    for s in plan.slots:
+        i, d = index[s.at], row[s.draft_id]
+        assert allowed[i], f"slot {s.at} is outside the allowed days/hours/horizon"
+        best = int(np.argmax(np.where(allowed, pred[d], -np.inf)))
+        assert lower[d, best] >= bars[d] - 1e-9, "a below-bar draft was scheduled"
+        assert s.predicted == pred[d, i] and s.why
+    times = sorted(used_times)
+    for a, b in itertools.pairwise(times):
+        assert (b - a) >= pd.Timedelta(hours=c.min_gap_hours) - pd.Timedelta(seconds=1), "gap broken"
+    per_day = pd.Series([t.tz_convert(c.tz).date() for t in used_times]).value_counts()
+    assert per_day.empty or per_day.max() <= cap, "daily cap broken"
+    # Every draft is either scheduled or left out, with exactly one reason.
+    left = [o.draft_id for o in plan.left_out]
+    assert sorted(used_drafts + left) == sorted(int(d) for d in drafts["draft_id"])
+    assert all(isinstance(o.reason, str) and o.reason for o in plan.left_out)
+    # The reported total is the value function of what was scheduled.
+    total = schedule_value(
+        [row[s.draft_id] for s in plan.slots], [index[s.at] for s in plan.slots], pred, slots, c.tz, hyperbolic
+    )
+    assert plan.expected_total == pytest.approx(total, rel=1e-9, abs=1e-9)
+    # Curve: rising up to the chosen number of posts, which is what was scheduled.
+    assert plan.chosen_n == len(plan.slots)
+    curve = dict(plan.curve)
+    ups = [curve[n] for n in range(1, plan.chosen_n + 1)]
+    assert all(b > a for a, b in itertools.pairwise(ups)), plan.curve
+    if plan.chosen_n:
+        assert curve[plan.chosen_n] == pytest.approx(plan.expected_total)
+
+
+@st.composite
+def scenarios(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    n_drafts = draw(st.integers(1, 14))
+    days = draw(st.integers(1, 5))
+    weekdays = draw(st.sets(st.integers(0, 6), min_size=1))
+    lo = draw(st.integers(0, 22))
+    hi = draw(st.integers(lo + 1, 24))
+    gap = draw(st.sampled_from([0.0, 1.0, 1.5, 2.0, 3.0, 5.0, 8.0]))
+    cap = draw(st.integers(1, 4))
+    bar = draw(st.floats(0.0, 6.0))
+    offset = draw(st.integers(0, 23))
+    return seed, n_drafts, days, weekdays, (lo, hi), gap, cap, bar, offset
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenarios())
+def test_plan_keeps_every_hard_rule_on_random_scores_and_constraints(case) -> None:
+    seed, n_drafts, days, weekdays, hours, gap, cap, bar, offset = case
+    rng = np.random.default_rng(seed)
+    start = START + pd.Timedelta(hours=offset)
+    c = PlanConstraints(
+        tz=TZ, start=start, days=days, allowed_weekdays=weekdays, allowed_hours=hours, min_gap_hours=gap
+    )
+    # Offer every hour of a wider window so the planner itself must enforce days, hours and horizon.
+    wide = PlanConstraints(tz=TZ, start=START - pd.Timedelta(days=1), days=days + 2, allowed_hours=(0, 24))
+    slots = candidate_slots(wide)
+    pred = rng.gamma(1.2, 3.0, (n_drafts, len(slots)))
+    lower = pred * rng.uniform(0.2, 0.9, pred.shape)
+    upper = pred * rng.uniform(1.1, 2.5, pred.shape)
+    drafts = _drafts(n_drafts)
+    plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=bar, cap=cap, volume_factor=hyperbolic)
+    check_plan(plan, drafts, pred, lower, slots, c, bar, cap)
+    json.dumps(plan.to_dict())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(2, 7), st.integers(1, 3))
+def test_plan_is_close_to_the_exhaustive_optimum_on_tiny_cases(seed, n_drafts, n_slots, cap) -> None:
+    rng = np.random.default_rng(seed)
+    c = PlanConstraints(
+        tz="UTC",
+        start=pd.Timestamp("2026-11-02", tz="UTC"),
+        days=2,
+        allowed_hours=(0, 24),
+        min_gap_hours=float(rng.choice([0, 2, 5])),
+    )
+    all_slots = candidate_slots(c)
+    pick = np.sort(rng.choice(len(all_slots), n_slots, replace=False))
+    slots = [all_slots[i] for i in pick]
+    pred = rng.gamma(1.0, 3.0, (n_drafts, n_slots))
+    drafts = _drafts(n_drafts)
+    plan = plan_schedule(
+        drafts, pred, pred * 0.5, pred * 2, slots, c, bar=0.0, cap=cap, volume_factor=hyperbolic, min_gain=1e-12
+    )
+    hours = np.array([(t - slots[0]) / pd.Timedelta(hours=1) for t in slots])
+    days = np.array([t.toordinal() for t in slots])
+    factor = [0.0] + [hyperbolic(k) for k in range(1, n_slots + 1)]
+    best = 0.0
+    for k in range(1, min(n_drafts, n_slots) + 1):
+        for chosen in itertools.combinations(range(n_slots), k):
+            if any(abs(hours[a] - hours[b]) < c.min_gap_hours for a, b in itertools.combinations(chosen, 2)):
+                continue
+            per_day = {dd: int((days[list(chosen)] == dd).sum()) for dd in days[list(chosen)]}
+            if max(per_day.values()) > cap:
+                continue
+            weights = [factor[per_day[days[s]]] for s in chosen]
+            for who in itertools.permutations(range(n_drafts), k):
+                best = max(best, sum(pred[d, s] * w for d, s, w in zip(who, chosen, weights, strict=True)))
+    assert plan.expected_total >= 0.97 * best - 1e-9
+
+
+def _demo_like(n_drafts: int = 30, days: int = 7, seed: int = 3):
+    """Drafts of mixed quality like the demo account's, clicks x1.5 at 9-11 local."""
+    rng = np.random.default_rng(seed)
+    c = PlanConstraints(tz=TZ, start=START, days=days)
+    slots = candidate_slots(c)
+    kinds = rng.choice(["useful", "promo", "filler", "opinion"], n_drafts, p=[0.3, 0.3, 0.2, 0.2])
+    base = np.array([{"useful": 15.0, "promo": 5.0, "filler": 1.7, "opinion": 0.0}[k] for k in kinds])
+    base *= rng.lognormal(0, 0.3, n_drafts)
+    hours = pd.DatetimeIndex(slots).tz_convert(TZ).hour
+    pred = base[:, None] * np.where(np.isin(hours, [9, 10, 11]), 1.5, 1.0)[None, :]
+    drafts = pd.DataFrame({"draft_id": range(1, n_drafts + 1), "text": [f"{k} draft {i}" for i, k in enumerate(kinds)]})
+    return drafts, pred, pred * 0.55, pred * 1.8, slots, c
+
+
+def test_plan_beats_posting_everything_at_fixed_times() -> None:
+    drafts, pred, lower, upper, slots, c = _demo_like()
+    plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=2, volume_factor=hyperbolic)
+    naive = naive_schedule(drafts, pred, lower, upper, slots, c, volume_factor=hyperbolic)
+    assert naive.chosen_n == 21 and len(naive.left_out) == 9
+    assert plan.expected_total > 1.2 * naive.expected_total
+    assert plan.chosen_n < naive.chosen_n  # fewer, better posts
+    hours = {s.at.tz_convert(TZ).hour for s in plan.slots}
+    assert hours & {9, 10, 11}
+    check_plan(plan, drafts, pred, lower, slots, c, 3.0, 2)
+
+
+def test_left_out_reasons_name_the_bar_the_cap_and_missing_slots() -> None:
+    drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=40, days=2)
+    plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=2, volume_factor=[1.0, 1.0, 1.0])
+    reasons = {o.draft_id: o.reason for o in plan.left_out}
+    below = [d for d in range(len(drafts)) if lower[d].max() < 3.0]
+    for d in below:
+        msg = reasons[int(drafts["draft_id"].iloc[d])]
+        assert msg == f"below the quality bar: lower bound {lower[d].max():.1f} < bar 3.0"
+    assert any(r.startswith("over the daily cap") for r in reasons.values())
+    tight = PlanConstraints(tz=TZ, start=START, days=1, allowed_hours=(9, 11), min_gap_hours=3)
+    few = candidate_slots(tight)
+    sub = plan_schedule(
+        drafts.iloc[:3],
+        pred[:3, : len(few)],
+        lower[:3, : len(few)],
+        upper[:3, : len(few)],
+        few,
+        tight,
+        bar=0.0,
+        cap=5,
+        volume_factor=hyperbolic,
+    )
+    assert sub.chosen_n == 1
+    assert {o.reason for o in sub.left_out} == {"no free slot left within the horizon and gaps"}
+
+
+def test_a_post_that_would_lower_the_day_total_is_left_out() -> None:
+    c = PlanConstraints(
+        tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=1, allowed_hours=(8, 12), min_gap_hours=1
+    )
+    slots = candidate_slots(c)
+    pred = np.array([[10.0] * len(slots), [1.0] * len(slots)])
+    plan = plan_schedule(_drafts(2), pred, pred * 0.5, pred * 2, slots, c, bar=0.0, cap=3, volume_factor=[1.0, 0.5])
+    # 10 alone beats (10 + 1) x 0.5: the weak draft stays out, and the curve shows the drop.
+    assert plan.chosen_n == 1 and plan.expected_total == pytest.approx(10.0)
+    assert plan.left_out[0].reason.startswith("adds too little")
+    assert dict(plan.curve)[2] == pytest.approx(5.5)
+
+
+def test_plan_for_100_drafts_over_14_days_is_fast() -> None:
+    drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=100, days=14)
+    t0 = time.perf_counter()
+    plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=3, volume_factor=hyperbolic)
+    assert time.perf_counter() - t0 < 1.0
+    assert len(slots) == 140 and plan.chosen_n > 10
+
+
+def test_why_uses_the_slot_quality_notes() -> None:
+    drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=5, days=2)
+    notes = [f"note {i}" for i in range(len(slots))]
+    plan = plan_schedule(
+        drafts, pred, lower, upper, slots, c, bar=0.0, cap=2, volume_factor=hyperbolic, slot_quality=notes
+    )
+    for s in plan.slots:
+        assert s.why.startswith(f"note {slots.index(s.at)}; ")
+    assert any("strongest draft in the plan" in s.why for s in plan.slots)
+
+
+def test_to_dict_is_json_safe_with_utc_times() -> None:
+    drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=8, days=3)
+    plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=2, volume_factor=hyperbolic)
+    d = json.loads(json.dumps(plan.to_dict()))
+    assert set(d) >= {"slots", "left_out", "expected_total", "curve", "chosen_n", "constraints", "target_label"}
+    assert d["slots"][0]["at"].endswith("Z")
+    assert pd.Timestamp(d["slots"][0]["at"]) == plan.slots[0].at
+    assert d["chosen_n"] == len(d["slots"]) and d["curve"][0][0] == 1
+
+
+def test_candidate_slots_follow_local_hours_across_dst() -> None:
+    c = PlanConstraints(tz=TZ, start=pd.Timestamp("2026-10-31", tz=TZ), days=3, allowed_hours=(0, 24))
+    slots = candidate_slots(c)
+    assert slots == sorted(set(slots))
+    assert all(c.start <= t < c.end for t in slots)
+    # 1 Nov 2026 has 25 hours in New York: the repeated 01:00 is offered once, every local hour once a day.
+    local = pd.DatetimeIndex(slots).tz_convert(TZ)
+    assert len(slots) == 72 and (pd.Series(local.hour).value_counts() == 3).all()
+    # 8 Mar 2026 has no 02:00: it is not offered twice (as a shifted 03:00).
+    spring = candidate_slots(
+        PlanConstraints(tz=TZ, start=pd.Timestamp("2026-03-07", tz=TZ), days=3, allowed_hours=(0, 24))
+    )
+    assert len(spring) == len(set(spring)) == 71
+    weekdays = PlanConstraints(tz=TZ, start=START, days=7, allowed_weekdays={0, 2}, allowed_hours=(9, 12))
+    local = pd.DatetimeIndex(candidate_slots(weekdays)).tz_convert(TZ)
+    assert set(local.day_of_week) == {0, 2} and set(local.hour) == {9, 10, 11} and len(local) == 6
+
+
+def test_constraints_default_to_next_local_midnight_and_reject_nonsense() -> None:
+    c = PlanConstraints(tz="Asia/Tokyo")
+    local = c.start.tz_convert("Asia/Tokyo")
+    assert local.hour == 0 and local.minute == 0 and c.start > pd.Timestamp.now(tz="UTC")
+    assert str(c.start.tz) == "UTC"
+    for bad in (
+        {"tz": "Mars/Base"},
+        {"tz": TZ, "allowed_hours": (18, 8)},
+        {"tz": TZ, "allowed_weekdays": set()},
+        {"tz": TZ, "daily_cap": 0},
+        {"tz": TZ, "days": 0},
+    ):
+        with pytest.raises(CurationError):
+            PlanConstraints(**bad)
+
+
+def test_default_bars_use_comparable_original_tweets() -> None:
+    tweets = demo_tweets()
+    drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
+    bars = planner.default_bars(drafts, tweets)
+    original = ~tweets["is_reply"] & ~tweets["is_retweet"]
+    link_median = tweets.loc[original & tweets["has_link"], "url_clicks"].median()
+    all_median = tweets.loc[original, "url_clicks"].median()
+    for text, b in zip(drafts["text"], bars, strict=True):
+        assert b == (link_median if "https://" in text else all_median)
+
+
+def test_build_plan_runs_end_to_end_with_a_stand_in_model() -> None:
+    tweets = demo_tweets()
+
+    class StandIn:
+        card = SimpleNamespace(target="url_clicks", target_label="clicks")
+
+        def predict_grid(self, texts, slots):
+            base = np.array([12.0 if "https://" in t else 0.5 for t in texts])
+            hours = pd.DatetimeIndex(slots).tz_convert(TZ).hour
+            pred = base[:, None] * np.where(np.isin(hours, [9, 10, 11]), 1.5, 1.0)[None, :]
+            return pred, pred * 0.6, pred * 1.7
+
+    drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
+    c = PlanConstraints(tz=TZ, start=START, days=5)
+    plan = planner.build_plan(drafts, StandIn(), tweets, c)
+    assert plan.chosen_n >= 3 and plan.target_label == "clicks"
+    assert all("https://" in s.text for s in plan.slots)
+    assert any("reliably good" in s.why for s in plan.slots)
+    assert {o.draft_id for o in plan.left_out} | {s.draft_id for s in plan.slots} == set(drafts["draft_id"])
