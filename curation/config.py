@@ -7,7 +7,8 @@ from pathlib import Path
 
 PROJ_ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = PROJ_ROOT / "data"
-MODELS_DIR = PROJ_ROOT / "models"
+# Trained artifacts are a cache (the database keeps each model too); CURATION_MODELS_DIR moves it.
+MODELS_DIR = Path(os.environ.get("CURATION_MODELS_DIR") or PROJ_ROOT / "models")
 DEFAULT_DB_PATH = DATA_DIR / "curation.db"
 
 # Local single-user mode acts as this user; hosted mode uses the signed-in e-mail instead.

@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 import uuid
@@ -14,6 +15,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+
+# Model artifacts written by tests go to a throwaway folder, not the project's models/ cache.
+os.environ.setdefault("CURATION_MODELS_DIR", tempfile.mkdtemp(prefix="curation-models-"))
 
 from curation.store.db import make_engine, migrate
 

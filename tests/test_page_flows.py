@@ -1,0 +1,100 @@
+"""What a user does on the pages, driven with AppTest: upload, score, add, approve, plan."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import ROOT
+from streamlit.testing.v1 import AppTest
+
+from curation.store.access import Actor
+from curation.store.db import engine_for, session_scope
+from curation.store.drafts import list_drafts
+
+REAL = ROOT / "tests" / "fixtures" / "real"
+
+
+@pytest.fixture
+def app_db(demo_copy, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    return demo_copy
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(ROOT / "pages" / name), default_timeout=120)
+
+
+def drafts_of(url: str):
+    with session_scope(engine_for(url)) as s:
+        return list_drafts(s, 1, Actor.local_user())
+
+
+def test_import_page_uploads_real_exports_and_shows_the_report(app_db):
+    at = page("1_import.py").run()
+    files = [(p.name, p.read_bytes(), "text/csv") for p in sorted(REAL.glob("analytics_csv__*"))]
+    at.file_uploader[0].set_value(files)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert any("Imported: 166 new" in s.value for s in at.success), [s.value for s in at.success]
+    report = at.dataframe[1].value
+    assert list(report["rows read"]) == [119, 37, 10]
+    assert set(report["format"]) == {"legacy_analytics"}
+
+
+def test_import_page_explains_a_bad_file(app_db):
+    at = page("1_import.py").run()
+    at.file_uploader[0].set_value(("notes.txt", b"hello", "text/plain"))
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.error and "Upload one of" in at.error[0].value
+
+
+def test_drafts_page_scores_typed_text_and_adds_pasted_drafts(app_db):
+    at = page("3_drafts.py").run()
+    at.text_area(key="one_draft").input("Checklist: 9 things to fix in your dashboards https://northwind.io/c").run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert "Predicted clicks" in labels and "80 % interval" in labels
+    before = len(drafts_of(app_db))
+    at.text_area(key="many_drafts").input("First pasted draft\nSecond pasted draft").run()
+    next(b for b in at.button if b.label == "Add pasted drafts").click().run()
+    assert not at.exception, at.exception
+    after = drafts_of(app_db)
+    assert len(after) == before + 2
+    assert after.loc[after.text == "First pasted draft", "predicted"].notna().all()  # scored on insert
+
+
+def test_drafts_page_approves_through_the_review_table(app_db):
+    at = page("3_drafts.py").run()
+    shown = at.data_editor[0].value
+    target = int(shown[shown.status == "draft"].iloc[0]["id"])
+    pos = int(shown.index[shown.id == target][0])
+    at.session_state["review"] = {"edited_rows": {pos: {"status": "approved", "comment": "good one"}},
+                                  "added_rows": [], "deleted_rows": []}
+    at.run()
+    next(b for b in at.button if b.label == "Save review changes").click().run()
+    assert not at.exception, at.exception
+    row = drafts_of(app_db).set_index("id").loc[target]
+    assert (row.status, row.comment, row.updated_by) == ("approved", "good one", "local@localhost")
+
+
+def test_planner_page_builds_and_saves_a_plan(app_db):
+    at = page("4_planner.py").run()
+    assert not at.exception, at.exception
+    at.button[0].click().run()  # Build plan (form submit)
+    assert not at.exception, at.exception
+    assert "plan" in at.session_state
+    plan = at.session_state["plan"]
+    assert plan["slots"] or plan["left_out"]
+    assert {"ics-new", "csv-new"} <= {b.key for b in at.get("download_button")}
+    next(b for b in at.button if b.label == "Save plan for the team").click().run()
+    assert not at.exception, at.exception
+    assert any("Saved as plan" in s.value for s in at.success)
+
+
+def test_insights_page_shows_each_finding_with_its_reading(app_db):
+    at = page("2_insights.py").run()
+    assert not at.exception, at.exception
+    headers = [h.value for h in at.subheader]
+    assert {"What earned clicks", "Best times to post", "Quality over volume"} <= set(headers)
+    assert len(at.get("plotly_chart")) >= 4
+    assert any("Reliably good" in m.value or "no reliable difference" in m.value for m in at.markdown)
