@@ -7,6 +7,7 @@ import pandas as pd
 from curation.ingest.csvread import normalise_header, read_table
 from curation.ingest.frames import as_of_from_name, daily_frame, empty_tweets, later
 from curation.ingest.result import ParsedFile, SkippedRow
+from curation.ingest.text import TextSource
 from curation.ingest.x_content import parse_day_strings
 
 _LEGACY: dict[str, str] = {
@@ -51,10 +52,11 @@ def is_overview(cells: list[str]) -> bool:
     return len(norm) > 2 and norm[0] == "date" and ("create post" in norm or "unfollows" in norm)
 
 
-def parse_daily(name: str, text: str, raw: bytes | None, fmt: str, warnings: list[str]) -> ParsedFile:
+def parse_daily(source: TextSource, fmt: str) -> ParsedFile:
     """Parse either daily export (``fmt`` is "legacy_daily" or "x_overview") into `daily`."""
     mapping = _LEGACY if fmt == "legacy_daily" else _OVERVIEW
-    table = read_table(text, name, raw)
+    name, warnings = source.name, source.warnings
+    table = read_table(source)
     norm = [normalise_header(c) for c in table.header]
     rows = table.rows
     dates = rows[0].astype(str).str.strip()

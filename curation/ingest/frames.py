@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.schema import DAILY_COLUMNS, DAILY_METRICS, TWEET_COLUMNS
 
@@ -24,7 +26,6 @@ SNOWFLAKE_EPOCH_MS = 1288834974657
 # Ids below this are sequential pre-Snowflake ids with no time in them.
 FIRST_SNOWFLAKE_ID = 29_700_859_247
 
-_DIGITS_RE = re.compile(r"^\d{1,20}$")
 
 
 def empty_tweets() -> pd.DataFrame:
@@ -38,89 +39,134 @@ def empty_daily() -> pd.DataFrame:
 
 
 def tweets_frame(cols: Mapping[str, Any], n: int) -> pd.DataFrame:
-    """Assemble the canonical tweet frame; absent columns get their neutral value or <NA>."""
+    """Assemble the canonical tweet frame; absent columns get their neutral value or <NA>.
+
+    Values may be lists, numpy arrays, Arrow arrays or Series; they are taken positionally.
+    """
     out: dict[str, Any] = {}
     for col in TWEET_COLUMNS:
         val = cols.get(col)
         if col == "created_at":
-            out[col] = (
+            series = (
                 pd.Series(pd.NaT, index=range(n), dtype=TIME_DTYPE)
                 if val is None
-                else pd.Series(val).astype(TIME_DTYPE).reset_index(drop=True)
+                else pd.Series(np.asarray(val) if not isinstance(val, pd.Series) else val.array)
             )
+            out[col] = series.astype(TIME_DTYPE) if series.dtype != TIME_DTYPE else series
         elif col in TEXT_COLUMNS:
-            series = pd.Series([""] * n if val is None else val, dtype=object)
-            out[col] = series.fillna("").astype(str).reset_index(drop=True)
+            out[col] = _str_series([""] * n if val is None else val)
         elif col in BOOL_COLUMNS:
-            out[col] = pd.Series(np.zeros(n, bool) if val is None else val).astype(bool)
+            out[col] = pd.Series(np.zeros(n, bool) if val is None else _plain(val), dtype=bool)
         elif col in INT_COLUMNS:
-            out[col] = pd.Series(np.zeros(n, np.int64) if val is None else val).astype(np.int64)
+            out[col] = pd.Series(np.zeros(n, np.int64) if val is None else _plain(val), dtype=np.int64)
         elif col in OPTIONAL_TEXT_COLUMNS:
-            series = pd.Series([None] * n if val is None else val, dtype=object)
-            out[col] = series.where(series.notna() & (series != ""), None).reset_index(drop=True)
+            series = pd.Series([None] * n if val is None else _plain(val), dtype=object)
+            out[col] = series.where(series.notna() & (series != ""), None)
         else:  # metrics
-            out[col] = (
-                pd.Series(pd.NA, index=range(n), dtype="Int64")
-                if val is None
-                else to_int64(pd.Series(val)).reset_index(drop=True)
-            )
+            out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64") if val is None else to_int64(val)
     for key, series in out.items():
+        if len(series) != n:
+            raise ValueError(f"column {key} has {len(series)} values, expected {n}")
         series.index = pd.RangeIndex(n)
-        out[key] = series
     return pd.DataFrame(out, columns=list(TWEET_COLUMNS))
+
+
+def _plain(val: Any) -> Any:
+    """Positional values: a Series loses its index, an Arrow array becomes a list/ndarray."""
+    if isinstance(val, pd.Series):
+        return val.to_numpy()
+    if isinstance(val, pa.Array | pa.ChunkedArray):
+        return val.to_pylist()
+    return val
+
+
+def _str_series(val: Any) -> pd.Series:
+    if isinstance(val, pa.ChunkedArray):
+        val = val.combine_chunks()
+    if isinstance(val, pa.Array):
+        return pd.Series(val.fill_null(""), dtype="str")
+    if isinstance(val, pd.Series) and val.dtype == "str":
+        return val.fillna("").reset_index(drop=True)
+    series = pd.Series(list(val), dtype=object)
+    return series.where(series.notna(), "").astype("str")
 
 
 def daily_frame(cols: Mapping[str, Any], n: int) -> pd.DataFrame:
     """Assemble the canonical daily frame (day = datetime.date, Int64 metrics)."""
-    out: dict[str, Any] = {
-        "day": pd.Series([] if n == 0 else cols["day"], dtype=object).reset_index(drop=True)
-    }
+    out: dict[str, Any] = {"day": pd.Series([] if n == 0 else list(cols["day"]), dtype=object)}
     for col in DAILY_METRICS:
         val = cols.get(col)
-        out[col] = (
-            pd.Series(pd.NA, index=range(n), dtype="Int64")
-            if val is None
-            else to_int64(pd.Series(val)).reset_index(drop=True)
-        )
+        out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64") if val is None else to_int64(val)
+        out[col].index = pd.RangeIndex(n)
     return pd.DataFrame(out, columns=list(DAILY_COLUMNS))
 
 
-def to_int64(values: pd.Series) -> pd.Series:
+_NUMBER_RE2 = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+
+
+def to_int64(values: Any) -> pd.Series:
     """Counts as Int64: "825.0" -> 825, "1,234" -> 1234, "-"/""/junk -> <NA> (never 0)."""
-    if values.dtype == "Int64":
-        return values
-    if values.dtype.kind in "iu":
-        return values.astype("Int64")
-    if values.dtype.kind != "f":
-        values = values.astype(object)
-        if values.map(lambda v: isinstance(v, str) and "," in v).any():
-            values = values.map(lambda v: v.replace(",", "") if isinstance(v, str) else v)
-        values = pd.to_numeric(values, errors="coerce")
-    floats = values.astype("float64")
+    if isinstance(values, pd.Series):
+        if values.dtype == "Int64":
+            return values.reset_index(drop=True)
+        if values.dtype.kind in "iu":
+            return values.astype("Int64").reset_index(drop=True)
+        if values.dtype.kind == "f":
+            return _floats_to_int64(pa.array(values.to_numpy(), pa.float64(), from_pandas=True))
+        if values.dtype == "str":
+            return _strings_to_int64(pa.array(values.array, pa.string()))
+        values = values.tolist()
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if isinstance(values, pa.Array):
+        if pa.types.is_string(values.type):
+            return _strings_to_int64(values)
+        return _floats_to_int64(values.cast(pa.float64()))
+    # Python objects: archive counts are strings ("12"), Grailbird's are ints.
+    strings = [None if v is None or isinstance(v, bool) else str(v) for v in values]
+    return _strings_to_int64(pa.array(strings, pa.string()))
+
+
+def _strings_to_int64(arr: pa.Array) -> pd.Series:
+    if len(arr) == 0:
+        return pd.Series([], dtype="Int64")
+    try:
+        # Clean exports ("825.0", "0") convert in one kernel call; anything else takes the
+        # checked path below, where junk becomes <NA> instead of an error.
+        return _floats_to_int64(pc.cast(arr, pa.float64()))
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        pass
+    cleaned = pc.utf8_trim_whitespace(pc.replace_substring(arr, ",", ""))
+    ok = pc.fill_null(pc.match_substring_regex(cleaned, _NUMBER_RE2), False)
+    numbers = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.float64())
+    return _floats_to_int64(numbers)
+
+
+def _floats_to_int64(arr: pa.Array) -> pd.Series:
+    floats = arr.to_numpy(zero_copy_only=False).astype(np.float64)
     # Counts beyond int64 or non-finite are junk, not data.
-    floats = floats.where(np.isfinite(floats) & (floats.abs() < 2**62))
-    return floats.round().astype("Int64")
+    good = np.isfinite(floats) & (np.abs(np.nan_to_num(floats)) < 2.0**62)
+    ints = np.where(good, np.round(np.where(good, floats, 0.0)), 0.0).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(ints, ~good))
 
 
-def valid_ids(ids: pd.Series) -> np.ndarray:
+def valid_ids(ids: Any) -> np.ndarray:
     """Writable mask of ids that are plain digit strings (what every X/Twitter id is)."""
-    return np.fromiter(
-        (isinstance(v, str) and _DIGITS_RE.match(v) is not None for v in ids), bool, len(ids)
-    )
+    arr = ids if isinstance(ids, pa.Array) else pa.array(_plain(ids), pa.string(), from_pandas=True)
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\d{1,20}$"), False)
+    return ok.to_numpy(zero_copy_only=False).astype(bool)
 
 
-def snowflake_times(ids: Sequence[str]) -> pd.Series:
+def snowflake_times(ids: Any) -> pd.Series:
     """UTC creation time encoded in Snowflake ids; NaT for pre-2010 or non-numeric ids."""
-    nums = pd.to_numeric(pd.Series(list(ids), dtype=object), errors="coerce")
-    nums = nums.where((nums >= FIRST_SNOWFLAKE_ID) & (nums < 2**63))
-    ok = nums.notna().to_numpy()
-    ms = np.zeros(len(nums), dtype=np.int64)
-    if ok.any():
-        # Exact integer math: float64 would lose the low bits of 19-digit ids.
-        ints = np.array([int(v) for v in pd.Series(ids)[ok]], dtype=np.int64)
-        ms[ok] = (ints >> 22) + SNOWFLAKE_EPOCH_MS
+    arr = ids if isinstance(ids, pa.Array) else pa.array(_plain(ids), pa.string(), from_pandas=True)
+    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\d{1,19}$"), False)
+    # Exact integer math: float64 would lose the low bits of 19-digit ids.
+    nums = pc.cast(pc.if_else(ok, arr, "0"), pa.uint64()).to_numpy(zero_copy_only=False)
+    ok_np = ok.to_numpy(zero_copy_only=False) & (nums >= FIRST_SNOWFLAKE_ID) & (nums < 2**63)
+    ms = np.where(ok_np, (nums >> np.uint64(22)).astype(np.int64) + SNOWFLAKE_EPOCH_MS, 0)
     times = pd.Series(pd.to_datetime(ms, unit="ms", utc=True)).astype(TIME_DTYPE)
-    return times.where(ok, pd.NaT)
+    return times.where(ok_np, pd.NaT)
 
 
 def newest(times: pd.Series) -> datetime | None:

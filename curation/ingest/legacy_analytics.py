@@ -12,17 +12,12 @@ import re
 
 import pandas as pd
 
-from curation.ingest.csvread import CsvTable, first_record, header_cells, normalise_header, read_table
-from curation.ingest.frames import (
-    as_of_from_name,
-    empty_daily,
-    later,
-    newest,
-    tweets_frame,
-    valid_ids,
-)
+from curation.errors import ImportFailed
+from curation.ingest.csvread import first_record, header_cells, normalise_header, read_table
+from curation.ingest.csvtweets import data_rows, finish, skip_rows
+from curation.ingest.frames import valid_ids
 from curation.ingest.result import ParsedFile, SkippedRow
-from curation.ingest.text import own_handle, starts_as_reply, text_features, unescape
+from curation.ingest.text import TextSource
 
 # Canonical field per header name. "favorites" is the pre-2015 name of "likes".
 _NAMES: dict[str, str] = {
@@ -108,11 +103,12 @@ def shaped_like(text: str) -> bool:
     )
 
 
-def parse_legacy_analytics(name: str, text: str, raw: bytes | None, warnings: list[str]) -> ParsedFile:
+def parse_legacy_analytics(source: TextSource) -> ParsedFile:
     """Parse a per-tweet Twitter Analytics export into canonical tweets."""
-    table = read_table(text, name, raw)
-    norm = [normalise_header(c) for c in table.header]
-    if known_header(table.header):
+    name, warnings = source.name, source.warnings
+    cells, _ = header_cells(source.head)
+    norm = [normalise_header(c) for c in cells]
+    if known_header(cells):
         fields: dict[str, int] = {}
         for pos, cell in enumerate(norm):
             field = _NAMES.get(cell)
@@ -121,78 +117,39 @@ def parse_legacy_analytics(name: str, text: str, raw: bytes | None, warnings: li
     else:
         warnings.append(POSITION_WARNING)
         fields = {f: p for p, f in _POSITIONS.items() if p < len(norm)}
-    return _build(name, table, fields, norm, warnings)
-
-
-def _build(
-    name: str, table: CsvTable, fields: dict[str, int], norm: list[str], warnings: list[str]
-) -> ParsedFile:
-    rows = table.rows
-    skipped: list[SkippedRow] = []
-    id_col = rows[fields["id"]].astype(str).str.strip()
-    # Hand-concatenated exports repeat the header; those lines are not data.
-    header_again = id_col.map(normalise_header).isin(ID_HEADERS | {norm[fields["id"]]})
-    blank = id_col == ""
-    for field in ("time", "text"):
-        if field in fields:
-            blank &= rows[fields[field]].astype(str).str.strip() == ""
-    keep = ~(header_again | blank)
-    rows, id_col = rows[keep], id_col[keep]
+    for needed in ("id", "time"):
+        if needed not in fields:
+            raise ImportFailed(f"{name}: no '{needed}' column. Upload the per-tweet export as downloaded.")
+    table = read_table(source, columns=sorted(fields.values()))
+    rows = data_rows(table.rows, fields["id"], ID_HEADERS | {norm[fields["id"]]})
     rows_read = len(rows)
+    numbers = rows.index
+    skipped: list[SkippedRow] = []
 
-    ok = valid_ids(id_col)
-    ragged = {num for num, _ in table.ragged}
-    for num, cells in table.ragged:
-        if num in rows.index:
-            skipped.append(SkippedRow(num, f"has {cells} cells, the header has {len(norm)}"))
-    ragged_mask = rows.index.isin(list(ragged))
-    for num, value in id_col[~ok & ~ragged_mask].items():
-        skipped.append(SkippedRow(int(num), f"tweet id {value[:30]!r} is not a number"))
-    ok &= ~ragged_mask
+    ids = rows[fields["id"]].str.strip()
+    ok = valid_ids(ids)
+    ragged = numbers.isin([num for num, _ in table.ragged])
+    skip_rows(skipped, numbers, ragged, f"has more cells than the header's {len(norm)}")
+    bad_id = ~ok & ~ragged
+    skip_rows(skipped, numbers, bad_id, "tweet id '" + ids.str.slice(0, 30) + "' is not a number")
+    ok &= ~ragged
 
-    time_raw = rows[fields["time"]].astype(str).str.strip() if "time" in fields else None
-    if time_raw is None:
-        times = pd.Series(pd.NaT, index=rows.index, dtype="datetime64[ns, UTC]")
-    else:
-        times = _parse_times(time_raw)
+    time_raw = rows[fields["time"]].str.strip()
+    times = _parse_times(time_raw)
     bad_time = ok & times.isna().to_numpy()
-    for num in rows.index[bad_time]:
-        value = "" if time_raw is None else time_raw[num]
-        skipped.append(SkippedRow(int(num), f"time {value[:40]!r} is not a date and time"))
+    skip_rows(skipped, numbers, bad_time, "time '" + time_raw.str.slice(0, 40) + "' is not a date and time")
     ok &= ~bad_time
 
-    rows, times, ids = rows[ok], times[ok], id_col[ok]
-    texts = unescape(rows[fields["text"]].astype(str).tolist()) if "text" in fields else [""] * len(rows)
-    metrics = {f: rows[fields[f]] for f in _METRIC_FIELDS if f in fields}
-
-    n = len(rows)
-    tags, ments, doms = text_features(texts)
-    own = own_handle(rows[fields["permalink"]].astype(str).tolist()) if "permalink" in fields else None
-    cols = {
-        "tweet_id": ids.tolist(),
-        "created_at": times,
-        "text": texts,
-        "is_reply": [starts_as_reply(t, own) for t in texts],
-        "has_link": [bool(d) for d in doms],
-        "link_domains": doms,
-        "n_hashtags": tags,
-        "n_mentions": ments,
-        **{k: v.tolist() for k, v in metrics.items()},
-    }
-    frame = tweets_frame(cols, n)
-    frame, dupes = keep_most_impressions(frame)
-    if dupes:
-        warnings.append(
-            f"{dupes} tweet id(s) appeared more than once (concatenated exports?): kept the row "
-            "with the most impressions, which is the newest."
-        )
-    skipped.sort(key=lambda s: s.row)
-    return ParsedFile(
+    rows = rows[ok]
+    empty = pd.Series("", index=rows.index, dtype="str")
+    return finish(
         name=name,
-        format="legacy_analytics",
-        tweets=frame,
-        daily=empty_daily(),
-        as_of=later(as_of_from_name(name), newest(frame["created_at"])),
+        fmt="legacy_analytics",
+        ids=ids[ok],
+        times=times[ok],
+        texts=rows[fields["text"]] if "text" in fields else empty,
+        links=rows[fields["permalink"]] if "permalink" in fields else empty,
+        metrics={f: rows[fields[f]] for f in _METRIC_FIELDS if f in fields},
         rows_read=rows_read,
         skipped=skipped,
         warnings=warnings,
@@ -207,19 +164,3 @@ def _parse_times(raw: pd.Series) -> pd.Series:
         # Naive times are taken as UTC, which is what the export wrote before re-saving.
         times[retry] = pd.to_datetime(raw[retry], format="ISO8601", utc=True, errors="coerce")
     return times.astype("datetime64[ns, UTC]")
-
-
-
-
-
-
-def keep_most_impressions(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """One row per tweet id: the one with the most impressions (metrics only grow)."""
-    dup = frame["tweet_id"].duplicated(keep=False)
-    if not dup.any():
-        return frame, 0
-    order = frame["impressions"].astype("Float64").fillna(-1.0)
-    ranked = frame.assign(_imp=order).sort_values("_imp", ascending=False, kind="stable")
-    out = ranked.drop_duplicates("tweet_id", keep="first").drop(columns="_imp")
-    dropped = len(frame) - len(out)
-    return out.sort_index().reset_index(drop=True), dropped

@@ -16,7 +16,7 @@ from curation.errors import ImportFailed
 from curation.ingest.csvread import normalise_header, read_table
 from curation.ingest.frames import empty_daily, newest, tweets_frame, valid_ids
 from curation.ingest.result import ParsedFile, SkippedRow
-from curation.ingest.text import count_hashtags, count_mentions, join_domains, unescape
+from curation.ingest.text import TextSource, as_arrow, count_hashtags, count_mentions, join_domains, unescape_html
 
 _REQUIRED = ("tweet_id", "timestamp", "text")
 _MEDIA_RE = re.compile(r"(?:twitter|x)\.com/[^/]+/status/\d+/(photo|video)/", re.IGNORECASE)
@@ -28,9 +28,12 @@ def is_tweets_csv(cells: list[str]) -> bool:
     return bool(norm) and norm[0] == "tweet_id" and all(c in norm for c in _REQUIRED)
 
 
-def parse_tweets_csv(name: str, text: str, warnings: list[str]) -> ParsedFile:
+def parse_tweets_csv(source: TextSource, name: str | None = None) -> ParsedFile:
     """Parse tweets.csv into canonical tweets (no metrics: the old archive has none)."""
-    table = read_table(text, name, ragged_ok=True)
+    """``name`` overrides the file name (a tweets.csv inside a zip reports the zip's name)."""
+    name = name or source.name
+    warnings = source.warnings
+    table = read_table(source, ragged_ok=True)
     norm = [normalise_header(c) for c in table.header]
     pos = {c: i for i, c in reversed(list(enumerate(norm)))}
     missing = [c for c in _REQUIRED if c not in pos]
@@ -60,7 +63,8 @@ def parse_tweets_csv(name: str, text: str, warnings: list[str]) -> ParsedFile:
     get = {c: s[ok] for c, s in get.items()}
 
     url_cols = [i for i in rows.columns if i >= pos.get("expanded_urls", len(norm))]
-    texts = unescape(get["text"].tolist())
+    text_arr = unescape_html(as_arrow(get["text"]))
+    texts = text_arr.to_pylist()
     empty = pd.Series("", index=rows.index)
     reply_status = get.get("in_reply_to_status_id", empty)
     reply_user = get.get("in_reply_to_user_id", empty)
@@ -85,13 +89,13 @@ def parse_tweets_csv(name: str, text: str, warnings: list[str]) -> ParsedFile:
         {
             "tweet_id": ids.tolist(),
             "created_at": times,
-            "text": texts,
+            "text": text_arr,
             "is_reply": is_reply.tolist(),
             "is_retweet": [(r != "") or t.startswith("RT @") for r, t in zip(rt_id, texts, strict=True)],
             "has_link": [bool(d) for d in domains],
             "link_domains": domains,
-            "n_hashtags": [count_hashtags(t) for t in texts],
-            "n_mentions": [count_mentions(t) for t in texts],
+            "n_hashtags": count_hashtags(text_arr),
+            "n_mentions": count_mentions(text_arr),
             "media_type": media,
         },
         len(rows),

@@ -6,7 +6,13 @@ import codecs
 import html
 import re
 from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urlsplit
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.errors import ImportFailed
 
@@ -14,65 +20,118 @@ UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Characters that only show up when UTF-8 bytes were read as Windows-1252 and saved again.
 _MOJIBAKE_MARKERS = ("Ã", "â€", "ðŸ", "Â ", "Â·")
+# The same, as UTF-8 bytes: searching bytes is far faster than searching a large str.
+_MOJIBAKE_BYTES = tuple(m.encode("utf-8") for m in _MOJIBAKE_MARKERS)
 
-# \w is Unicode-aware in Python's re, so #日本 and @名前 style tokens count.
-_HASHTAG_RE = re.compile(r"(?<![\w&#])[#＃](?!\d+\b)\w+")
-_MENTION_RE = re.compile(r"(?<![\w@])[@＠]\w{1,50}")
-_URL_RE = re.compile(r"https?://[^\s<>\"'\u3000]+", re.IGNORECASE)
+# RE2 syntax (Arrow kernels): \p{L}/\p{N} so #日本 and @名前 count; RE2 has no lookbehind,
+# so "not preceded by a word character" is spelled as (^|[^...]).
+_WORD = r"\p{L}\p{N}_"
+_HASHTAG_RE2 = rf"(?:^|[^{_WORD}&#＃])[#＃][{_WORD}]*[\p{{L}}_]"
+_AT_HANDLE_RE2 = "@[A-Za-z0-9_]"  # X handles are ASCII
+_GLUED_AT_RE2 = "[A-Za-z0-9._%+-]@[A-Za-z0-9_]"
+_WIDE_AT_RE2 = "(?:^|[^A-Za-z0-9_])＠[A-Za-z0-9_]"
+_URL_START_RE2 = r"(?i)https?://"
+_HOST_RE2 = r"(?i)https?://(?P<host>[^/\s?#<>\"'\\]+)"
+_HOST_RE = re.compile(r"https?://([^/\s?#<>\"'\\]+)", re.IGNORECASE)
+_LEADING_HANDLE_RE2 = r"^[@＠][A-Za-z0-9_]"
 
 # On-platform links (quoted tweets, profiles, media pages) are not "external" links.
 _PLATFORM_DOMAINS = ("twitter.com", "x.com")
+_PLATFORM_SUFFIXES = (".twitter.com", ".x.com")
 
 
-def decode_text(data: bytes, name: str, allow_cp1252: bool) -> tuple[str, list[str]]:
-    """Decode an uploaded text file; UTF-8 (BOM or not) and UTF-16 with BOM are accepted.
+# Enough of the file to see its header and first records without decoding all of it.
+HEAD_BYTES = 256 * 1024
 
-    Windows-1252 (what Excel writes on Windows) is accepted for CSVs with a warning, because the
-    only alternative for the user is finding a text editor; anything else fails with the offset.
+
+class TextSource:
+    """An uploaded text file: UTF-8 bytes for the fast path, the full text decoded on demand.
+
+    UTF-8 (BOM or not) and UTF-16 with BOM (Excel "Unicode text") are read as such. Windows-1252
+    (what Excel writes on Windows) is accepted for CSVs with a warning, because the only other
+    way out for the user is finding a text editor; any other undecodable byte fails with its
+    offset. Text garbled by a UTF-8 -> cp1252 round trip ("Ã©") is repaired when the whole file
+    round-trips cleanly, else left as is with a warning.
     """
-    warnings: list[str] = []
-    if data.startswith(_UTF16_BOMS) or _looks_utf16(data):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(
-                f"{name}: looks like UTF-16 text but byte {exc.start} is invalid. "
-                "Save the file again as 'CSV UTF-8' and upload it."
-            ) from None
-        warnings.append("File was UTF-16 (Excel 'Unicode text'); read it as such.")
-        return text.lstrip("\ufeff"), warnings
-    if data.startswith(UTF8_BOM):
-        data = data[len(UTF8_BOM) :]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        if allow_cp1252 and b"\x00" not in data:
+
+    def __init__(self, data: bytes, name: str, allow_cp1252: bool = True) -> None:
+        self.name = name
+        self.allow_cp1252 = allow_cp1252
+        self.warnings: list[str] = []
+        self._text: str | None = None
+        if data.startswith(_UTF16_BOMS) or _looks_utf16(data):
             try:
-                text = data.decode("cp1252")
+                text = data.decode("utf-16")
+            except UnicodeDecodeError as exc:
+                raise ImportFailed(
+                    f"{name}: looks like UTF-16 text but byte {exc.start} is invalid. "
+                    "Save the file again as 'CSV UTF-8' and upload it."
+                ) from None
+            self.warnings.append("File was UTF-16 (Excel 'Unicode text'); read it as such.")
+            self._set_text(text.lstrip("\ufeff"))
+        else:
+            self._body = data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
+            self.raw = self._body
+            if any(m in self._body for m in _MOJIBAKE_BYTES):
+                self._decode_all()
+        if self._text is not None:
+            self.head = self._text[:HEAD_BYTES]
+        else:
+            try:
+                self.head = codecs.getincrementaldecoder("utf-8")().decode(self._body[:HEAD_BYTES])
             except UnicodeDecodeError:
-                pass
-            else:
-                warnings.append(
-                    "File is not UTF-8; read it as Windows-1252 (Excel's default). "
-                    "If accented letters or emoji look wrong, export it again as UTF-8."
-                )
-                return text, warnings
-        raise ImportFailed(
-            f"{name}: byte {exc.start} is not valid UTF-8 text. Export the file again from "
-            "X/Twitter, or save it as 'CSV UTF-8' in your spreadsheet program, and upload that."
-        ) from None
-    repaired = repair_mojibake(text)
-    if repaired is not None:
-        text = repaired
-        warnings.append(
-            "Text had been garbled by a Windows-1252 round trip (e.g. 'Ã©' for 'é'); repaired it."
-        )
-    elif any(m in text for m in _MOJIBAKE_MARKERS[:3]):
-        warnings.append(
-            "Some text looks garbled (e.g. 'Ã©' for 'é'): the file was probably opened and saved "
-            "in a spreadsheet with the wrong encoding. Export it again to fix the text."
-        )
-    return text, warnings
+                self._decode_all()  # raises, or falls back to cp1252 with a warning
+                self.head = self.text[:HEAD_BYTES]
+
+    @property
+    def text(self) -> str:
+        """The whole file as text (decoded on first use; may add an encoding warning)."""
+        if self._text is None:
+            self._decode_all()
+        assert self._text is not None
+        return self._text
+
+    def _set_text(self, text: str) -> None:
+        self._text = text
+        self.raw = text.encode("utf-8")
+
+    def _decode_all(self) -> None:
+        body = self._body
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if self.allow_cp1252 and b"\x00" not in body:
+                try:
+                    text = body.decode("cp1252")
+                except UnicodeDecodeError:
+                    pass
+                else:
+                    self.warnings.append(
+                        "File is not UTF-8; read it as Windows-1252 (Excel's default). "
+                        "If accented letters or emoji look wrong, export it again as UTF-8."
+                    )
+                    self._set_text(text)
+                    return
+            raise ImportFailed(
+                f"{self.name}: byte {exc.start} is not valid UTF-8 text. Export the file again from "
+                "X/Twitter, or save it as 'CSV UTF-8' in your spreadsheet program, and upload that."
+            ) from None
+        if not any(m in body for m in _MOJIBAKE_BYTES):
+            self._text = text
+            return
+        repaired = repair_mojibake(text)
+        if repaired is not None:
+            self.warnings.append(
+                "Text had been garbled by a Windows-1252 round trip (e.g. 'Ã©' for 'é'); repaired it."
+            )
+            self._set_text(repaired)
+            return
+        if any(m in body for m in _MOJIBAKE_BYTES[:3]):
+            self.warnings.append(
+                "Some text looks garbled (e.g. 'Ã©' for 'é'): the file was probably opened and "
+                "saved in a spreadsheet with the wrong encoding. Export it again to fix the text."
+            )
+        self._text = text
 
 
 def _looks_utf16(data: bytes) -> bool:
@@ -100,19 +159,92 @@ def repair_mojibake(text: str) -> str | None:
     return fixed if fixed != text else None
 
 
-def unescape(texts: Iterable[str]) -> list[str]:
-    """HTML-entity unescape (X escapes &, <, >); untouched strings are passed through as is."""
-    return [html.unescape(t) if "&" in t else t for t in texts]
+def as_arrow(values: Any) -> pa.Array:
+    """One contiguous Arrow string array (nulls -> ""); regex kernels are slow on many chunks."""
+    if isinstance(values, pd.Series):
+        values = pa.array(values.array if values.dtype == "str" else values.astype(object).tolist(), pa.string())
+    elif not isinstance(values, pa.Array | pa.ChunkedArray):
+        values = pa.array(list(values), pa.string())
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks else pa.array([], pa.string())
+    if values.type != pa.string():
+        values = values.cast(pa.string())
+    return values.fill_null("") if values.null_count else values
 
 
-def count_hashtags(text: str) -> int:
-    """Hashtags in a tweet text; digits-only tags (#1) are not hashtags on X."""
-    return len(_HASHTAG_RE.findall(text)) if ("#" in text or "＃" in text) else 0
+def to_series(values: pa.Array) -> pd.Series:
+    """Arrow strings as a pandas "str" Series without copying."""
+    return pd.Series(values, dtype="str")
 
 
-def count_mentions(text: str) -> int:
-    """@mentions in a tweet text (not e-mail addresses)."""
-    return len(_MENTION_RE.findall(text)) if ("@" in text or "＠" in text) else 0
+def _rows_matching(texts: pa.Array, pattern: str) -> np.ndarray:
+    """Row numbers whose text matches; a cheap literal pre-filter before costlier kernels.
+
+    Regex kernels are used even for literals: Arrow's RE2 path beats its plain substring
+    search on large arrays.
+    """
+    found = pc.match_substring_regex(texts, pattern).to_numpy(zero_copy_only=False)
+    return found.nonzero()[0]
+
+
+def unescape_html(texts: pa.Array) -> pa.Array:
+    """Undo X's HTML escaping once (&amp; -> &). X escapes only &, < and >, so those are
+    replaced in bulk; the rare text with any other entity goes through html.unescape."""
+    rows = _rows_matching(texts, "&")
+    if len(rows) == 0:
+        return texts
+    sub = pc.take(texts, pa.array(rows))
+    amp = pc.count_substring_regex(sub, "&")
+    simple = pc.count_substring_regex(sub, "&(?:amp|lt|gt);")
+    fixed = pc.replace_substring_regex(pc.replace_substring_regex(sub, "&lt;", "<"), "&gt;", ">")
+    fixed = pc.replace_substring_regex(fixed, "&amp;", "&")
+    other = pc.greater(amp, simple).to_numpy(zero_copy_only=False)
+    if other.any():
+        values = fixed.to_pylist()
+        originals = sub.to_pylist()
+        for i in other.nonzero()[0]:
+            values[i] = html.unescape(originals[i])
+        fixed = pa.array(values, pa.string())
+    mask = np.zeros(len(texts), bool)
+    mask[rows] = True
+    return pc.replace_with_mask(texts, pa.array(mask), fixed)
+
+
+def count_hashtags(texts: pa.Array) -> np.ndarray:
+    """Hashtags per text; a tag needs a letter (#1 is not a hashtag on X), # or fullwidth ＃."""
+    out = np.zeros(len(texts), np.int64)
+    rows = _rows_matching(texts, "[#＃]") if len(texts) else []
+    if len(rows):
+        sub = pc.take(texts, pa.array(rows))
+        out[rows] = pc.count_substring_regex(sub, _HASHTAG_RE2).to_numpy(zero_copy_only=False)
+    return out
+
+
+def count_mentions(texts: pa.Array) -> np.ndarray:
+    """@mentions per text: @ (or fullwidth ＠) + handle character, e-mail addresses excluded.
+
+    Spelled as "all @handle" minus "word character right before the @" because RE2 has no
+    lookbehind and patterns that start with a literal run many times faster.
+    """
+    if len(texts) == 0:
+        return np.zeros(0, np.int64)
+    ats = pc.count_substring_regex(texts, _AT_HANDLE_RE2)
+    glued = pc.count_substring_regex(texts, _GLUED_AT_RE2)
+    counts = pc.subtract(ats, glued).to_numpy(zero_copy_only=False).astype(np.int64)
+    if _rows_matching(texts, "＠").size:
+        wide = pc.count_substring_regex(texts, _WIDE_AT_RE2).to_numpy(zero_copy_only=False)
+        counts = counts + wide.astype(np.int64)
+    return np.maximum(counts, 0)
+
+
+def hashtags_in(text: str) -> int:
+    """Hashtags in one text."""
+    return int(count_hashtags(pa.array([text], pa.string()))[0])
+
+
+def mentions_in(text: str) -> int:
+    """@mentions in one text."""
+    return int(count_mentions(pa.array([text], pa.string()))[0])
 
 
 def url_domain(url: str) -> str | None:
@@ -121,12 +253,16 @@ def url_domain(url: str) -> str | None:
         host = urlsplit(url.strip()).hostname
     except ValueError:
         return None
-    if not host:
-        return None
+    return _clean_host(host) if host else None
+
+
+def _clean_host(host: str) -> str | None:
     host = host.lower().rstrip(".")
+    if ":" in host:
+        host = host.split(":", 1)[0]
     if host.startswith("www."):
         host = host[4:]
-    if host in _PLATFORM_DOMAINS or host.endswith((".twitter.com", ".x.com")):
+    if not host or host in _PLATFORM_DOMAINS or host.endswith(_PLATFORM_SUFFIXES):
         return None
     return host
 
@@ -141,23 +277,61 @@ def join_domains(urls: Iterable[str]) -> str:
     return " ".join(seen)
 
 
+def link_domains(texts: pa.Array) -> list[str]:
+    """External domains of the URLs written in each text (t.co when the export shortened them).
+
+    Most texts hold zero or one URL: those are done by Arrow kernels; the rest in Python.
+    """
+    out = [""] * len(texts)
+    n_urls = np.zeros(len(texts), np.int64)
+    with_urls = _rows_matching(texts, "://") if len(texts) else []
+    if len(with_urls):
+        n_urls[with_urls] = pc.count_substring_regex(
+            pc.take(texts, pa.array(with_urls)), _URL_START_RE2
+        ).to_numpy(zero_copy_only=False)
+    single = (n_urls == 1).nonzero()[0]
+    if len(single):
+        hosts = pc.struct_field(pc.extract_regex(pc.take(texts, pa.array(single)), _HOST_RE2), [0])
+        cache: dict[str, str] = {}
+        for i, host in zip(single, hosts.to_pylist(), strict=True):
+            if host:
+                dom = cache.get(host)
+                if dom is None:
+                    dom = cache[host] = _clean_host(host) or ""
+                out[i] = dom
+    multi = (n_urls > 1).nonzero()[0]
+    if len(multi):
+        for i, text in zip(multi, pc.take(texts, pa.array(multi)).to_pylist(), strict=True):
+            seen: dict[str, None] = {}
+            for host in _HOST_RE.findall(text):
+                dom = _clean_host(host)
+                if dom:
+                    seen.setdefault(dom, None)
+            out[i] = " ".join(seen)
+    return out
+
+
 def domains_in_text(text: str) -> str:
-    """External domains of URLs written in the text (t.co when the export shortened them)."""
-    if "://" not in text:
-        return ""
-    return join_domains(_URL_RE.findall(text))
+    """External domains of URLs written in one text."""
+    return link_domains(pa.array([text], pa.string()))[0]
 
 
-def text_features(texts: list[str]) -> tuple[list[int], list[int], list[str]]:
-    """Hashtag count, mention count and link domains for each text, in one pass."""
-    tags = [count_hashtags(t) for t in texts]
-    ments = [count_mentions(t) for t in texts]
-    doms = [domains_in_text(t) for t in texts]
-    return tags, ments, doms
+def replies_from_text(texts: pa.Array, own: str | None) -> np.ndarray:
+    """CSV exports have no reply fields: a reply starts with the other account's @handle.
+
+    A self-reply (a thread) is not a reply; `.@name` tweets were never replies.
+    """
+    if len(texts) == 0:
+        return np.zeros(0, bool)
+    is_reply = pc.match_substring_regex(texts, _LEADING_HANDLE_RE2).to_numpy(zero_copy_only=False)
+    if own and re.fullmatch(r"[A-Za-z0-9_]{1,15}", own):
+        own_rx = rf"^[@＠](?i:{own})(?:[^A-Za-z0-9_]|$)"
+        to_self = pc.match_substring_regex(texts, own_rx).to_numpy(zero_copy_only=False)
+        is_reply = is_reply & ~to_self
+    return is_reply.astype(bool)
 
 
 _HANDLE_IN_LINK_RE = re.compile(r"(?:twitter|x)\.com/([A-Za-z0-9_]{1,15})/status", re.IGNORECASE)
-_LEADING_HANDLE_RE = re.compile(r"^[@＠]([A-Za-z0-9_]{1,15})")
 
 
 def own_handle(links: Iterable[str]) -> str | None:
@@ -169,12 +343,3 @@ def own_handle(links: Iterable[str]) -> str | None:
             key = m.group(1).lower()
             counts[key] = counts.get(key, 0) + 1
     return max(counts, key=counts.__getitem__) if counts else None
-
-
-def starts_as_reply(text: str, own: str | None) -> bool:
-    """CSV exports have no reply fields: a reply starts with the other account's @handle.
-
-    A self-reply (a thread) is not a reply; `.@name` tweets were never replies.
-    """
-    m = _LEADING_HANDLE_RE.match(text)
-    return bool(m) and (own is None or m.group(1).lower() != own)

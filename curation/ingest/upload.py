@@ -17,7 +17,7 @@ from curation.ingest.frames import empty_daily, empty_tweets
 from curation.ingest.limits import MAX_FILE_BYTES
 from curation.ingest.mastodon import parse_mastodon
 from curation.ingest.result import FORMATS, ParsedFile
-from curation.ingest.text import UTF8_BOM, decode_text
+from curation.ingest.text import UTF8_BOM, TextSource
 from curation.ingest.x_archive import (
     ArchiveBundle,
     account_ids,
@@ -37,6 +37,8 @@ _TWEETS_MEMBER_RE = re.compile(r"^tweets?(?:-part(\d+))?\.js$")
 _NOTE_MEMBER_RE = re.compile(r"^note-tweet(?:-part(\d+))?\.js$")
 _FOLLOWER_MEMBER_RE = re.compile(r"^follower(?:-part(\d+))?\.js$")
 _FOLLOWING_MEMBER_RE = re.compile(r"^following(?:-part(\d+))?\.js$")
+# Any byte that is not whitespace, NUL or part of a BOM: a file without one is empty.
+_CONTENT_BYTE = re.compile(rb"[^\s\x00\xef\xbb\xbf\xfe\xff]")
 _GRAILBIRD_MEMBER_RE = re.compile(r"(?:^|/)data/js/tweets/\d{4}_\d{2}\.js$", re.IGNORECASE)
 # Residual errors from malformed content that slipped past the parsers' own checks.
 _CONTENT_ERRORS = (
@@ -126,7 +128,7 @@ def _check_size(name: str, data: bytes) -> None:
             f"{name}: {len(data) / 2**20:,.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit. "
             "Export a shorter date range, or upload data/tweets.js instead of the whole archive."
         )
-    if not data.strip(b" \t\r\n\x00" + UTF8_BOM):
+    if _CONTENT_BYTE.search(data) is None:
         raise ImportFailed(f"{name}: the file is empty. Export it again and upload the new file.")
 
 
@@ -211,28 +213,25 @@ def _parse_json(name: str, data: bytes) -> ParsedFile:
     raise unknown_format(name)
 
 
-def _parse_text(name: str, data: bytes) -> ParsedFile:
-    text, warnings = decode_text(data, name, allow_cp1252=True)
-    if not text.strip():
+def _parse_text(name: str, data: bytes, display: str | None = None) -> ParsedFile:
+    source = TextSource(data, name)
+    if not source.head.strip():
         raise ImportFailed(f"{name}: the file is empty. Export it again and upload the new file.")
-    raw = None
-    if not warnings:
-        raw = data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
-    cells, _ = header_cells(text)
+    cells, _ = header_cells(source.head)
     if legacy_analytics.known_header(cells):
-        return legacy_analytics.parse_legacy_analytics(name, text, raw, warnings)
+        return legacy_analytics.parse_legacy_analytics(source)
     if x_content.known_header(cells):
-        return x_content.parse_x_content(name, text, raw, warnings)
+        return x_content.parse_x_content(source)
     if daily.is_legacy_daily(cells):
-        return daily.parse_daily(name, text, raw, "legacy_daily", warnings)
+        return daily.parse_daily(source, "legacy_daily")
     if daily.is_overview(cells):
-        return daily.parse_daily(name, text, raw, "x_overview", warnings)
+        return daily.parse_daily(source, "x_overview")
     if old_archive.is_tweets_csv(cells):
-        return old_archive.parse_tweets_csv(name, text, warnings)
-    if legacy_analytics.shaped_like(text):
-        return legacy_analytics.parse_legacy_analytics(name, text, raw, warnings)
-    if x_content.shaped_like(text):
-        return x_content.parse_x_content(name, text, raw, warnings)
+        return old_archive.parse_tweets_csv(source, display)
+    if legacy_analytics.shaped_like(source.head):
+        return legacy_analytics.parse_legacy_analytics(source)
+    if x_content.shaped_like(source.head):
+        return x_content.parse_x_content(source)
     raise unknown_format(name)
 
 
@@ -297,9 +296,7 @@ def _parse_zip(name: str, data: bytes) -> list[ParsedFile]:
         results.append(parse_archive(bundle, "x_archive"))
     elif tweets_csv:
         path = tweets_csv[0]
-        text, warnings = decode_text(zf.read(path), f"{name}: {path}", allow_cp1252=True)
-        parsed = old_archive.parse_tweets_csv(name, text, warnings)
-        results.append(parsed)
+        results.append(_parse_text(f"{name}: {path}", zf.read(path), display=name))
     elif bundle.grailbird_parts:
         paths = sorted(p for p, _ in bundle.grailbird_parts)
         bundle.grailbird_parts = [(p, zf.read(p)) for p in paths]

@@ -19,7 +19,6 @@ Decisions, so the record counts and keys are predictable:
 
 from __future__ import annotations
 
-import html
 import re
 from collections import Counter
 from collections.abc import Sequence
@@ -29,12 +28,14 @@ from typing import Any
 
 import orjson
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.errors import ImportFailed
-from curation.ingest.frames import empty_daily, later, newest, to_int64, tweets_frame
+from curation.ingest.frames import empty_daily, later, newest, tweets_frame
 from curation.ingest.limits import MAX_ROWS
 from curation.ingest.result import ParsedFile, SkippedRow
-from curation.ingest.text import UTF8_BOM, count_hashtags, count_mentions, join_domains
+from curation.ingest.text import UTF8_BOM, hashtags_in, join_domains, link_domains, mentions_in, unescape_html
 
 _YTD_RE = re.compile(rb"\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=\s*")
 _GRAILBIRD_RE = re.compile(rb"\s*Grailbird\.data\.([A-Za-z0-9_]+)\s*=\s*")
@@ -256,109 +257,95 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
         del items
     rows_read = offset
 
-    created = pd.to_datetime(pd.Series(cols.created, dtype=object), format=_TIME_FORMAT, utc=True, errors="coerce")
-    bad = created.isna().to_numpy()
-    if bad.any():
-        for i in bad.nonzero()[0]:
+    created = pd.to_datetime(
+        pd.Series(cols.created, dtype=object), format=_TIME_FORMAT, utc=True, errors="coerce"
+    ).astype("datetime64[ns, UTC]")
+    good = created.notna().to_numpy()
+    # Plain-Python bookkeeping below: set lookups on 100k ids beat pandas' isin on Arrow strings.
+    keep: list[int] = []
+    seen: set[str] = set()
+    for i, tid in enumerate(cols.ids):
+        if not good[i]:
             skipped.append(SkippedRow(cols.rows[i], f"created_at {cols.created[i][:40]!r} is not a date"))
-    keep = ~bad
-
-    texts = [t if "&" not in t else html.unescape(t) for t in cols.texts]
-    n = len(cols.ids)
-    frame = pd.DataFrame(
-        {
-            "tweet_id": cols.ids,
-            "created_at": created,
-            "text": texts,
-            "reply_status": cols.reply_status,
-            "reply_user": cols.reply_user,
-            "is_retweet": cols.retweet,
-            "link_domains": cols.domains,
-            "n_hashtags": cols.hashtags,
-            "n_mentions": cols.mentions,
-            "media_type": pd.Series(cols.media, dtype=object),
-            "lang": pd.Series(cols.lang, dtype=object),
-            "likes": to_int64(pd.Series(cols.likes, dtype=object)),
-            "reposts": to_int64(pd.Series(cols.reposts, dtype=object)),
-            "initial": cols.initial,
-        },
-        index=pd.RangeIndex(n),
-    )[keep]
-    frame = frame.drop_duplicates("tweet_id", keep="first")
+        elif tid not in seen:
+            seen.add(tid)
+            keep.append(i)
 
     manifest_id, generated = _manifest_info(bundle.manifest, f"{bundle.name} manifest.js")
     own = manifest_id or (cols.user_ids.most_common(1)[0][0] if cols.user_ids else None)
-    ids = set(frame["tweet_id"])
     if own is None:
-        own = _infer_own_id(frame, ids)
-    has_parent = frame["reply_status"] != ""
+        # The account replied to its own tweets in the upload (threads): that parent author is us.
+        thread = Counter(
+            cols.reply_user[i] for i in keep if cols.reply_user[i] and cols.reply_status[i] in seen
+        )
+        own = thread.most_common(1)[0][0] if thread else None
     if own is not None:
-        frame["is_reply"] = has_parent & (frame["reply_user"] != own)
+        is_reply = [bool(cols.reply_status[i]) and cols.reply_user[i] != own for i in keep]
     else:
-        frame["is_reply"] = has_parent & ~frame["reply_status"].isin(ids)
+        is_reply = [bool(cols.reply_status[i]) and cols.reply_status[i] not in seen for i in keep]
 
+    pick = pa.array(keep, pa.int64())
+    texts = unescape_html(pc.take(pa.array(cols.texts, pa.string()), pick))
+    domains = [cols.domains[i] for i in keep]
+    if fmt == "grailbird":
+        # 2009-era tweets often have empty entities although the text holds a link.
+        from_text = link_domains(texts)
+        domains = [d or t for d, t in zip(domains, from_text, strict=True)]
+    frame = tweets_frame(
+        {
+            "tweet_id": [cols.ids[i] for i in keep],
+            "created_at": created.take(keep),
+            "text": texts,
+            "is_reply": is_reply,
+            "is_retweet": [cols.retweet[i] for i in keep],
+            "has_link": [d != "" for d in domains],
+            "link_domains": domains,
+            "n_hashtags": [cols.hashtags[i] for i in keep],
+            "n_mentions": [cols.mentions[i] for i in keep],
+            "media_type": [cols.media[i] for i in keep],
+            "lang": [cols.lang[i] for i in keep],
+            "likes": [cols.likes[i] for i in keep],
+            "reposts": [cols.reposts[i] for i in keep],
+        },
+        len(keep),
+    )
     if bundle.notes:
         _merge_notes(frame, bundle.notes, warnings)
-    frame = _collapse_edits(frame)
-    frame = frame.sort_values("created_at", ascending=False, kind="stable")
-
-    out = tweets_frame(
-        {
-            "tweet_id": frame["tweet_id"],
-            "created_at": frame["created_at"],
-            "text": frame["text"],
-            "is_reply": frame["is_reply"],
-            "is_retweet": frame["is_retweet"],
-            "has_link": frame["link_domains"] != "",
-            "link_domains": frame["link_domains"],
-            "n_hashtags": frame["n_hashtags"],
-            "n_mentions": frame["n_mentions"],
-            "media_type": frame["media_type"],
-            "lang": frame["lang"],
-            "likes": frame["likes"],
-            "reposts": frame["reposts"],
-        },
-        len(frame),
-    )
-    if n:
+    initial = [cols.initial[i] for i in keep]
+    if any(initial):
+        frame = _collapse_edits(frame, initial)
+    if rows_read:
         warnings.append(ARCHIVE_WARNING)
     skipped.sort(key=lambda s: s.row)
     return ParsedFile(
         name=bundle.name,
         format=fmt,
-        tweets=out,
+        tweets=frame,
         daily=empty_daily(),
         followers=bundle.followers,
         following=bundle.following,
-        as_of=later(generated, newest(out["created_at"])) if generated else newest(out["created_at"]),
+        as_of=later(generated, newest(frame["created_at"])),
         rows_read=rows_read,
         skipped=skipped,
         warnings=warnings,
     )
 
 
-def _infer_own_id(frame: pd.DataFrame, ids: set[str]) -> str | None:
-    """The account replied to its own tweets in the upload (threads): that parent author is us."""
-    thread = frame.loc[frame["reply_status"].isin(ids) & (frame["reply_user"] != ""), "reply_user"]
-    return None if thread.empty else str(thread.mode().iloc[0])
-
-
-def _collapse_edits(frame: pd.DataFrame) -> pd.DataFrame:
+def _collapse_edits(frame: pd.DataFrame, initial: list[str]) -> pd.DataFrame:
     """One row per edit chain, keyed by the initial tweet id (see module docstring)."""
-    if not (frame["initial"] != "").any():
-        return frame.drop(columns=["initial"])
-    key = frame["initial"].where(frame["initial"] != "", frame["tweet_id"])
-    frame = frame.assign(
-        _key=key,
-        _order=frame["tweet_id"].str.len().astype(str).str.zfill(3) + frame["tweet_id"],
-    ).sort_values(["_key", "_order"], kind="stable")
-    grouped = frame.groupby("_key", sort=False)
+    ids = frame["tweet_id"].astype(object).to_numpy()
+    key = [ini or tid for ini, tid in zip(initial, ids, strict=True)]
+    order = [int(tid) for tid in ids]
+    work = frame.assign(_key=key, _order=order).sort_values(["_key", "_order"], kind="stable")
+    grouped = work.groupby("_key", sort=False)
     latest = grouped.tail(1).set_index("_key")
     latest["created_at"] = grouped["created_at"].min()
     latest["likes"] = grouped["likes"].max()
     latest["reposts"] = grouped["reposts"].max()
-    latest["tweet_id"] = latest.index
-    return latest.reset_index(drop=True).drop(columns=["initial", "_order"])
+    latest["tweet_id"] = latest.index.astype(str)
+    out = latest.reset_index(drop=True).drop(columns=["_order"])
+    out = out.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
+    return tweets_frame({c: out[c] for c in out.columns}, len(out))
 
 
 def _merge_notes(frame: pd.DataFrame, notes: Sequence[tuple[str, bytes]], warnings: list[str]) -> None:
@@ -391,8 +378,8 @@ def _merge_notes(frame: pd.DataFrame, notes: Sequence[tuple[str, bytes]], warnin
             target = (cut or list(candidates))[0]
             frame.at[target, "text"] = _note_text(frame.at[target, "text"], core["text"])
             new_text = frame.at[target, "text"]
-            frame.at[target, "n_hashtags"] = max(int(frame.at[target, "n_hashtags"]), count_hashtags(new_text))
-            frame.at[target, "n_mentions"] = max(int(frame.at[target, "n_mentions"]), count_mentions(new_text))
+            frame.at[target, "n_hashtags"] = max(int(frame.at[target, "n_hashtags"]), hashtags_in(new_text))
+            frame.at[target, "n_mentions"] = max(int(frame.at[target, "n_mentions"]), mentions_in(new_text))
             note_urls = core.get("urls") or []
             extra = join_domains(
                 str(u.get("expandedUrl") or u.get("expanded_url") or u.get("url") or "")
@@ -402,6 +389,7 @@ def _merge_notes(frame: pd.DataFrame, notes: Sequence[tuple[str, bytes]], warnin
             if extra:
                 merged = " ".join(dict.fromkeys((frame.at[target, "link_domains"] + " " + extra).split()))
                 frame.at[target, "link_domains"] = merged
+                frame.at[target, "has_link"] = True
     if unmatched:
         warnings.append(f"{unmatched} long post(s) in note-tweet.js matched no tweet by time; ignored.")
 

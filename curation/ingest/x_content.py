@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from curation.ingest.csvread import first_record, header_cells, normalise_header, read_table
-from curation.ingest.frames import (
-    as_of_from_name,
-    empty_daily,
-    later,
-    newest,
-    snowflake_times,
-    tweets_frame,
-    valid_ids,
-)
-from curation.ingest.legacy_analytics import keep_most_impressions
+from curation.ingest.csvtweets import data_rows, finish, skip_rows
+from curation.ingest.frames import snowflake_times, valid_ids
 from curation.ingest.result import ParsedFile, SkippedRow
-from curation.ingest.text import own_handle, starts_as_reply, text_features, unescape
+from curation.ingest.text import TextSource
 
 # All variants share one column order; only names differ (A, B, Japanese).
 _ORDER: tuple[str, ...] = (
@@ -94,87 +87,58 @@ def shaped_like(text: str) -> bool:
     )
 
 
-def parse_x_content(name: str, text: str, raw: bytes | None, warnings: list[str]) -> ParsedFile:
+def parse_x_content(source: TextSource) -> ParsedFile:
     """Parse an X analytics content export into canonical tweets."""
-    table = read_table(text, name, raw)
-    if not known_header(table.header):
+    name, warnings = source.name, source.warnings
+    cells, _ = header_cells(source.head)
+    if not known_header(cells):
         warnings.append(POSITION_WARNING)
-    rows = table.rows
-    col = {f: rows[i].astype(str).str.strip() for i, f in enumerate(_ORDER) if i in rows.columns}
-    ids, link = col["id"], col.get("link", pd.Series("", index=rows.index))
-    header_again = ids.map(normalise_header).isin(ID_HEADERS | {normalise_header(table.header[0])})
-    blank = (ids == "") & (link == "") & (col.get("text", ids) == "")
-    keep = ~(header_again | blank)
-    rows, ids, link = rows[keep], ids[keep], link[keep]
-    col = {f: s[keep] for f, s in col.items()}
+    table = read_table(source, columns=range(len(_ORDER)))
+    rows = data_rows(table.rows, 0, ID_HEADERS | {normalise_header(cells[0])})
     rows_read = len(rows)
+    numbers = rows.index
+    empty = pd.Series("", index=rows.index, dtype="str")
+    col = {f: rows[i].str.strip() if i in rows.columns else empty for i, f in enumerate(_ORDER)}
+    ids, link = col["id"], col["link"]
 
     skipped: list[SkippedRow] = []
     ok = valid_ids(ids)
-    ragged = [num for num, _ in table.ragged if num in rows.index]
-    for num in ragged:
-        skipped.append(SkippedRow(num, f"has more cells than the header's {len(table.header)}"))
-    ok &= ~rows.index.isin(ragged)
-    junk = (ids == "") & link.str.endswith("/status/undefined")
-    for num in rows.index[junk.to_numpy() & ~rows.index.isin(ragged)]:
-        skipped.append(
-            SkippedRow(int(num), "X export artefact: row without a post id (link ends in /status/undefined)")
-        )
-    other_bad = ~ok & ~junk.to_numpy() & ~rows.index.isin(ragged)
-    for num, value in ids[other_bad].items():
-        skipped.append(SkippedRow(int(num), f"post id {value[:30]!r} is not a number"))
+    ragged = numbers.isin([num for num, _ in table.ragged])
+    skip_rows(skipped, numbers, ragged, f"has more cells than the header's {len(cells)}")
+    junk = ((ids == "") & link.str.endswith("/status/undefined")).to_numpy() & ~ragged
+    skip_rows(skipped, numbers, junk, "X export artefact: row without a post id (link ends in /status/undefined)")
+    skip_rows(skipped, numbers, ~ok & ~junk & ~ragged, "post id '" + ids.str.slice(0, 30) + "' is not a number")
+    ok &= ~ragged
 
-    times = snowflake_times(ids.where(ok, "").tolist())
-    times.index = rows.index
-    days = _parse_days(col.get("date", pd.Series("", index=rows.index)))
+    times = snowflake_times(ids.where(ok, ""))
     no_time = ok & times.isna().to_numpy()
-    for num, value in ids[no_time].items():
-        skipped.append(SkippedRow(int(num), f"post id {value} is too old to carry a posting time"))
+    skip_rows(skipped, numbers, no_time, "post id " + ids + " is too old to carry a posting time")
     ok &= ~no_time
-    delta = (times.dt.tz_localize(None).dt.normalize() - days).dt.days
-    mismatch = ok & delta.notna().to_numpy() & (delta.abs() > 1).fillna(False).to_numpy()
-    for num in rows.index[mismatch]:
-        skipped.append(
-            SkippedRow(
-                int(num),
-                f"posting time from the post id ({times[num]:%Y-%m-%d}) is more than a day "
-                f"from the Date column ({col['date'][num]}): id or date is damaged",
-            )
-        )
+    days = parse_day_strings(col["date"]).to_numpy()
+    delta = (times.dt.tz_localize(None).dt.normalize().to_numpy() - days) / np.timedelta64(1, "D")
+    mismatch = ok & ~np.isnan(delta) & (np.abs(np.nan_to_num(delta)) > 1)
+    reason = (
+        "posting time from the post id ("
+        + times.dt.strftime("%Y-%m-%d").fillna("").astype("str").set_axis(rows.index)
+        + ") is more than a day from the Date column ("
+        + col["date"]
+        + "): the id or the date is damaged"
+    )
+    skip_rows(skipped, numbers, mismatch, reason)
     ok &= ~mismatch
-    undated = ok & days.isna().to_numpy()
+    undated = ok & np.isnan(delta)
     if undated.any():
         warnings.append(f"{int(undated.sum())} row(s) had no readable Date; used the post id alone.")
     warnings.append(TIME_WARNING)
 
-    keep_idx = rows.index[ok]
-    texts = unescape(col["text"][keep_idx].tolist()) if "text" in col else [""] * len(keep_idx)
-    tags, ments, doms = text_features(texts)
-    own = own_handle(link[keep_idx].tolist())
-    cols = {
-        "tweet_id": ids[keep_idx].tolist(),
-        "created_at": times[keep_idx],
-        "text": texts,
-        "is_reply": [starts_as_reply(t, own) for t in texts],
-        "has_link": [bool(d) for d in doms],
-        "link_domains": doms,
-        "n_hashtags": tags,
-        "n_mentions": ments,
-        **{f: col[f][keep_idx].tolist() for f in _METRICS if f in col},
-    }
-    frame = tweets_frame(cols, len(keep_idx))
-    frame, dupes = keep_most_impressions(frame)
-    if dupes:
-        warnings.append(
-            f"{dupes} post id(s) appeared more than once: kept the row with the most impressions."
-        )
-    skipped.sort(key=lambda s: s.row)
-    return ParsedFile(
+    return finish(
         name=name,
-        format="x_content",
-        tweets=frame,
-        daily=empty_daily(),
-        as_of=later(as_of_from_name(name), newest(frame["created_at"])),
+        fmt="x_content",
+        ids=ids[ok],
+        times=times[ok],
+        texts=col["text"][ok] if 2 in rows.columns else empty[ok],
+        links=link[ok],
+        metrics={f: col[f][ok] for f in _METRICS if _ORDER.index(f) in rows.columns},
         rows_read=rows_read,
         skipped=skipped,
         warnings=warnings,
@@ -186,7 +150,7 @@ def parse_day_strings(raw: pd.Series) -> pd.Series:
     cleaned = (
         raw.astype(str)
         .str.strip()
-        .str.replace(r"^[A-Za-z]{3,9},?\s+", "", regex=True)
+        .str.replace(r"^[A-Za-z]{3,9},?\s+([A-Za-z]{3,9}\s)", r"\1", regex=True)
         .str.replace(",", " ", regex=False)
         .str.replace(r"\s+", " ", regex=True)
     )
@@ -195,8 +159,4 @@ def parse_day_strings(raw: pd.Series) -> pd.Series:
     if retry.any():
         iso = pd.to_datetime(cleaned[retry], format="ISO8601", errors="coerce", utc=True)
         days[retry] = iso.dt.tz_localize(None)
-    return days
-
-
-def _parse_days(raw: pd.Series) -> pd.Series:
-    return parse_day_strings(raw).astype("datetime64[ns]")
+    return days.astype("datetime64[ns]")
