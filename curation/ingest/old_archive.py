@@ -9,6 +9,7 @@ these files and is unescaped. Retweets (retweeted_status_id or `RT @`) are kept,
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import pandas as pd
 
@@ -72,26 +73,30 @@ def parse_tweets_csv(source: TextSource, name: str | None = None) -> ParsedFile:
 
     domains: list[str] = []
     media: list[str | None] = []
-    for urls in (rows[url_cols].astype(str).agg(",".join, axis=1) if url_cols else empty):
-        parts = [u for u in re.split(r"[,\s]+", urls) if u]
+    url_lists = [rows[c].tolist() for c in url_cols]
+    for cells in zip(*url_lists, strict=True) if url_lists else ([] for _ in range(len(rows))):
+        parts = [u for cell in cells for u in re.split(r"[,\s]+", cell) if u]
         found = {m.group(1).lower() for u in parts if (m := _MEDIA_RE.search(u))}
         media.append("video" if "video" in found else "photo" if found else None)
         domains.append(join_domains(parts))
 
-    id_set = set(ids)
-    thread_users = reply_user[reply_status.isin(id_set) & (reply_user != "")]
-    own = None if thread_users.empty else str(thread_users.mode().iloc[0])
-    has_parent = reply_status != ""
-    is_reply = (
-        has_parent & (reply_user != own) if own is not None else has_parent & ~reply_status.isin(id_set)
-    )
+    id_list = ids.tolist()
+    id_set = set(id_list)
+    statuses, users = reply_status.tolist(), reply_user.tolist()
+    # No account id in tweets.csv: a reply to a tweet in the same file is a thread of our own.
+    thread = Counter(u for st, u in zip(statuses, users, strict=True) if u and st in id_set)
+    own = thread.most_common(1)[0][0] if thread else None
+    is_reply = [
+        bool(st) and (u != own if own is not None else st not in id_set)
+        for st, u in zip(statuses, users, strict=True)
+    ]
     frame = tweets_frame(
         {
-            "tweet_id": ids.tolist(),
+            "tweet_id": id_list,
             "created_at": times,
             "text": text_arr,
-            "is_reply": is_reply.tolist(),
-            "is_retweet": [(r != "") or t.startswith("RT @") for r, t in zip(rt_id, texts, strict=True)],
+            "is_reply": is_reply,
+            "is_retweet": [(r != "") or t.startswith("RT @") for r, t in zip(rt_id.tolist(), texts, strict=True)],
             "has_link": [bool(d) for d in domains],
             "link_domains": domains,
             "n_hashtags": count_hashtags(text_arr),
