@@ -17,6 +17,7 @@ pages = [
     st.Page("pages/2_insights.py", title="Insights", icon=":material/monitoring:"),
     st.Page("pages/3_drafts.py", title="Drafts", icon=":material/edit_note:"),
     st.Page("pages/4_planner.py", title="Planner", icon=":material/calendar_month:"),
+    st.Page("pages/6_audience.py", title="Audience", icon=":material/diversity_3:"),
     st.Page("pages/5_workspace.py", title="Workspace", icon=":material/group:"),
 ]
 st.navigation(pages).run()
