@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -439,13 +439,27 @@ class _Optimiser:
                 self.remove(st, x)
                 self.place(st, x, y)
 
-    def run(self, max_trials: int = 240) -> None:
-        """Greedy, local search, then ruin-and-recreate: drop one post, refill greedily without that
-        slot (or without that draft), improve briefly, keep if better; at most ``max_trials`` tries.
+    def _ruins(self, st: _State) -> Iterator[tuple[tuple[int, ...], int, int]]:
+        """(drafts to drop, slot to keep empty, draft to keep out) for each ruin-and-recreate trial.
 
-        The last step escapes what single moves cannot: a strong post that blocks (by gap or cap)
-        two posts worth more together. The trial budget keeps the worst case (100 drafts, no gap,
-        a high cap) well under a second; the result does not depend on the machine's speed.
+        One post dropped with its slot or its draft banned first; then ordered pairs of posts
+        dropped with the first one's slot banned (two posts trading days under a cap of 1).
+        """
+        sched = [int(d) for d in np.flatnonzero(st.draft_slot >= 0)]
+        for d in sched:
+            yield (d,), int(st.draft_slot[d]), -1
+            yield (d,), -1, d
+        for d, e in itertools.permutations(sched, 2):
+            yield (d, e), int(st.draft_slot[d]), -1
+
+    def run(self, max_trials: int = 200) -> None:
+        """Greedy, local search, then ruin-and-recreate until no trial helps or the budget is spent.
+
+        A trial drops one or two posts, refills greedily with a slot or draft banned, improves
+        briefly, refills again with the ban lifted, and is kept if the total rises. It escapes what
+        single moves cannot: a strong post that blocks (by gap or cap) two posts worth more
+        together. The trial budget keeps the worst case (100 drafts, no gap, a high cap) well under
+        a second, and the result does not depend on the machine's speed.
         """
         st = self.state
         self.greedy(st, self.floor)
@@ -454,14 +468,16 @@ class _Optimiser:
         while trials < max_trials:
             current = self.total(st)
             found = None
-            for d, ban in itertools.product(np.flatnonzero(st.draft_slot >= 0), ("slot", "draft")):
+            for drop, ban_slot, ban_draft in self._ruins(st):
                 if trials >= max_trials:
                     break
                 trials += 1
                 trial = st.copy()
-                s = self.remove(trial, int(d))
-                self.greedy(trial, self.floor, s if ban == "slot" else -1, int(d) if ban == "draft" else -1)
+                for d in drop:
+                    self.remove(trial, d)
+                self.greedy(trial, self.floor, ban_slot, ban_draft)
                 self.improve(trial, max_rounds=4)
+                self.greedy(trial, self.floor)  # the ban is lifted: the dropped draft may fit elsewhere now
                 if self.total(trial) > current + _EPS * max(1.0, abs(current)):
                     found = trial
                     break
