@@ -1,0 +1,459 @@
+"""Draft text, posting time and earlier account history -> model features (training and scoring)."""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+HASHTAG_RE = re.compile(r"(?<![\w&])#\w+")
+MENTION_RE = re.compile(r"(?<![\w])@\w+")
+DIGIT_RE = re.compile(r"\d")
+_WORDISH = re.compile(r"[^\W\d_]{2,}")  # letters only: path words of a link ("blog", "guide")
+
+# Link shorteners hide the destination: their domain says nothing about the content.
+SHORTENERS = frozenset(
+    {"t.co", "bit.ly", "buff.ly", "ow.ly", "lnkd.in", "dlvr.it", "tinyurl.com", "goo.gl", "ift.tt", "trib.al"}
+)
+STATE_WINDOW = 20  # previous original tweets whose median impressions set the "recent reach" level
+GAP_CAP_MINUTES = 7 * 24 * 60.0
+MAX_DOMAINS = 5  # link domains with their own feature (the rest count only as "has a link")
+MIN_DOMAIN_TWEETS = 3
+# TF-IDF values are small next to standardised dense features; scaling the text block up lowers its
+# effective ridge penalty (chosen on time-ordered validation of demo and real accounts).
+TEXT_WEIGHT = 2.0
+BLOCK_HOURS = 3  # hour-of-day blocks of the time features
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+# Dense columns: structure_values() names the structure ones ("dom:<domain>" per account), then these.
+TIME_COLUMNS = tuple(f"wd_{d}" for d in range(7)) + tuple(f"blk_{b}" for b in range(24 // BLOCK_HOURS))
+STATE_COLUMNS = ("reach_level", "posts_3h", "posts_24h", "gap")
+VOLUME_COLUMNS = ("posts_3h", "posts_24h", "gap")
+CONTINUOUS = frozenset({"n_links", "mentions", "hashtags", "length", "reach_level", "posts_3h", "posts_24h", "gap"})
+
+
+def link_domain(url: str) -> str:
+    """Lower-case host of a URL without a leading www."""
+    host = re.sub(r"^(?:https?://)?", "", url, flags=re.IGNORECASE).split("/", 1)[0].split("?", 1)[0]
+    host = host.split(":", 1)[0].lower().rstrip(".,;:!?)")
+    return host[4:] if host.startswith("www.") else host
+
+
+def text_for_model(text: str) -> str:
+    """Tweet text as the vectoriser sees it: a link becomes the words of its path ("blog", "guide").
+
+    The domain is a structure feature; shortened links (t.co) carry no readable path at all.
+    """
+
+    def _link(match: re.Match[str]) -> str:
+        url = match.group(0)
+        domain = link_domain(url)
+        if domain in SHORTENERS:
+            return " "
+        path = url.split(domain, 1)[-1] if domain in url.lower() else ""
+        return " " + " ".join(_WORDISH.findall(path)) + " "
+
+    return URL_RE.sub(_link, text or "")
+
+
+def draft_frame(texts: Sequence[str]) -> pd.DataFrame:
+    """Structure columns of the canonical frame derived from draft text alone (media unknown)."""
+    texts = [str(t or "") for t in texts]
+    domains = [" ".join(sorted({link_domain(u) for u in URL_RE.findall(t)})) for t in texts]
+    return pd.DataFrame(
+        {
+            "text": texts,
+            "is_reply": [t.lstrip().startswith("@") for t in texts],
+            "has_link": [bool(d) for d in domains],
+            "link_domains": domains,
+            "n_hashtags": [len(HASHTAG_RE.findall(t)) for t in texts],
+            "n_mentions": [len(MENTION_RE.findall(t)) for t in texts],
+            "media_type": [None] * len(texts),
+        }
+    )
+
+
+def structure_values(rows: pd.DataFrame, domains: Sequence[str], media_known: bool = True) -> pd.DataFrame:
+    """Raw (unscaled) structure features; media columns are NaN when ``media_known`` is False."""
+    text = rows["text"].fillna("").astype(str)
+    plain = text.map(lambda t: URL_RE.sub(" ", t))
+    links = rows["link_domains"].fillna("").astype(str).str.split()
+    has_link = rows["has_link"].fillna(False).astype(bool).to_numpy()
+    n_links = np.where(has_link, np.maximum(links.map(len).to_numpy(), 1), 0)
+    tags = pd.to_numeric(rows["n_hashtags"], errors="coerce").fillna(0).to_numpy(float)
+    media = rows["media_type"].astype(object).where(rows["media_type"].notna(), None)
+    out = {
+        "has_link": has_link.astype(float),
+        "n_links": np.log1p(n_links.astype(float)),
+        "media_photo": (media == "photo").to_numpy(float),
+        "media_video": (media == "video").to_numpy(float),
+        "media_gif": (media == "animated_gif").to_numpy(float),
+        "mentions": np.log1p(pd.to_numeric(rows["n_mentions"], errors="coerce").fillna(0).to_numpy(float)),
+        "hashtags": np.log1p(tags),
+        "hashtags_3plus": (tags >= 3).astype(float),
+        "length": np.log1p(plain.str.len().to_numpy(float)),
+        "question": plain.str.contains("?", regex=False).to_numpy(float),
+        "numbers": plain.map(lambda t: bool(DIGIT_RE.search(MENTION_RE.sub(" ", t)))).to_numpy(float),
+    }
+    if not media_known:
+        for col in ("media_photo", "media_video", "media_gif"):
+            out[col] = np.full(len(rows), np.nan)
+    for dom in domains:
+        out[f"dom:{dom}"] = links.map(lambda ds, d=dom: float(d in ds)).to_numpy(float)
+    frame = pd.DataFrame(out, index=rows.index)
+    if "is_reply" in rows:
+        frame["is_reply"] = rows["is_reply"].fillna(False).astype(bool).to_numpy(float)
+    return frame
+
+
+def top_domains(rows: pd.DataFrame) -> list[str]:
+    """The account's most linked domains (shorteners excluded), most frequent first."""
+    counts = pd.Series(" ".join(rows["link_domains"].fillna("").astype(str)).split()).value_counts()
+    counts = counts[~counts.index.isin(SHORTENERS) & (counts >= MIN_DOMAIN_TWEETS)]
+    return [str(d) for d in counts.index[:MAX_DOMAINS]]
+
+
+def local_parts(times: pd.Series | pd.DatetimeIndex | Sequence[pd.Timestamp], tz: str) -> tuple[np.ndarray, np.ndarray]:
+    """(weekday 0=Mon, hour) of UTC timestamps in the account's timezone."""
+    idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times) if not isinstance(times, pd.Series) else times)))
+    if idx.tz is None:
+        idx = idx.tz_localize("UTC")
+    local = idx.tz_convert(tz)
+    return local.day_of_week.to_numpy(), local.hour.to_numpy()
+
+
+def time_values(times: pd.Series | Sequence[pd.Timestamp], tz: str) -> np.ndarray:
+    """One-hot weekday + hour block in the account's timezone, shape (n, len(TIME_COLUMNS))."""
+    wd, hour = local_parts(times, tz)
+    out = np.zeros((len(wd), len(TIME_COLUMNS)))
+    out[np.arange(len(wd)), wd] = 1.0
+    out[np.arange(len(wd)), 7 + hour // BLOCK_HOURS] = 1.0
+    return out
+
+
+def _ns(times: pd.Series) -> np.ndarray:
+    return pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns").asi8
+
+
+def history_state(tweets: pd.DataFrame) -> pd.DataFrame:
+    """Account state before each tweet, from strictly earlier tweets only (index = tweets.index).
+
+    reach_level: log1p median impressions of the previous ``STATE_WINDOW`` original tweets (NaN if none);
+    posts_3h / posts_24h: log1p of own posts in the 3 h / 24 h before; gap: log1p minutes since the
+    previous post (capped at a week). Retweets count as posts: they fill the same feeds.
+    """
+    frame = tweets.sort_values("created_at", kind="stable")
+    t = _ns(frame["created_at"])
+    hour = 3600 * 10**9
+    # side="left": a post at the very same instant is not "earlier"
+    posts_3h = np.arange(len(t)) - np.searchsorted(t, t - 3 * hour, side="left")
+    posts_24h = np.arange(len(t)) - np.searchsorted(t, t - 24 * hour, side="left")
+    first_same = np.searchsorted(t, t, side="left")
+    posts_3h = posts_3h - (np.arange(len(t)) - first_same)
+    posts_24h = posts_24h - (np.arange(len(t)) - first_same)
+    prev_t = np.where(first_same > 0, t[np.maximum(first_same - 1, 0)], -1)
+    gap = np.where(first_same > 0, (t - prev_t) / 6e10, GAP_CAP_MINUTES)
+    gap = np.clip(gap, 0.0, GAP_CAP_MINUTES)
+
+    original = ~(frame["is_reply"].fillna(False).astype(bool) | frame["is_retweet"].fillna(False).astype(bool))
+    imp = pd.to_numeric(frame["impressions"], errors="coerce").where(original.to_numpy())
+    level = _rolling_prior_median(imp.to_numpy(float), t)
+    out = pd.DataFrame(
+        {
+            "reach_level": np.log1p(level),
+            "posts_3h": np.log1p(posts_3h.astype(float)),
+            "posts_24h": np.log1p(posts_24h.astype(float)),
+            "gap": np.log1p(gap),
+        },
+        index=frame.index,
+    )
+    return out.reindex(tweets.index)
+
+
+def _rolling_prior_median(values: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Median of the last STATE_WINDOW non-NaN values strictly before each row's time (t sorted)."""
+    out = np.full(len(values), np.nan)
+    recent: deque[float] = deque(maxlen=STATE_WINDOW)
+    j = 0
+    for i in range(len(values)):
+        while j < len(values) and t[j] < t[i]:
+            if not np.isnan(values[j]):
+                recent.append(values[j])
+            j += 1
+        if recent:
+            out[i] = float(np.median(recent))
+    return out
+
+
+def feature_frame(tweets: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Every per-tweet feature known before posting, unscaled (index = tweets.index).
+
+    Structure from the tweet itself, weekday/hour block in ``tz``, and the account state from strictly
+    earlier tweets: a tweet's row never changes when later tweets change.
+    """
+    frame = tweets.copy()
+    for col, default in (("is_reply", False), ("is_retweet", False), ("media_type", None), ("impressions", np.nan)):
+        if col not in frame:
+            frame[col] = default
+    struct = structure_values(frame, domains=[])
+    times = pd.DataFrame(time_values(frame["created_at"], tz), columns=list(TIME_COLUMNS), index=frame.index)
+    return pd.concat([struct, times, history_state(frame)], axis=1)
+
+
+@dataclass
+class AccountState:
+    """What the model knows about the account when it scores a draft: the latest history."""
+
+    post_times_ns: np.ndarray  # UTC ns of recent own posts, sorted
+    reach_level: float  # log1p median impressions of the last original tweets (NaN if unknown)
+    typical: dict[str, float] = field(default_factory=dict)  # median volume features of training rows
+
+    @classmethod
+    def from_history(cls, tweets: pd.DataFrame, typical: dict[str, float]) -> AccountState:
+        """Latest state after every tweet in ``tweets``."""
+        t = np.sort(_ns(tweets["created_at"]))
+        original = ~(tweets["is_reply"].fillna(False).astype(bool) | tweets["is_retweet"].fillna(False).astype(bool))
+        frame = tweets.loc[original].sort_values("created_at", kind="stable")
+        imp = pd.to_numeric(frame["impressions"], errors="coerce").dropna().to_numpy(float)
+        level = float(np.log1p(np.median(imp[-STATE_WINDOW:]))) if len(imp) else float("nan")
+        return cls(post_times_ns=t[-500:].astype(np.int64), reach_level=level, typical=dict(typical))
+
+    def at(self, slots: Sequence[pd.Timestamp] | pd.Series) -> pd.DataFrame:
+        """State features for posting at each slot.
+
+        Within 24 h of the last known post the volume features come from the stored history; later
+        slots use the account's usual rhythm (history that old says nothing about the slot's day).
+        """
+        s = _ns(pd.Series(list(slots)))
+        t = self.post_times_ns
+        hour = 3600 * 10**9
+        n_before = np.searchsorted(t, s, side="left")
+        posts_3h = n_before - np.searchsorted(t, s - 3 * hour, side="left")
+        posts_24h = n_before - np.searchsorted(t, s - 24 * hour, side="left")
+        last = np.where(n_before > 0, t[np.maximum(n_before - 1, 0)], np.iinfo(np.int64).min // 2)
+        gap = np.clip((s - last) / 6e10, 0.0, GAP_CAP_MINUTES)
+        out = pd.DataFrame(
+            {
+                "reach_level": np.full(len(s), self.reach_level),
+                "posts_3h": np.log1p(posts_3h.astype(float)),
+                "posts_24h": np.log1p(posts_24h.astype(float)),
+                "gap": np.log1p(gap),
+            }
+        )
+        stale = (n_before == 0) | ((s - last) > 24 * hour)
+        for col in VOLUME_COLUMNS:
+            if col in self.typical:
+                out.loc[stale, col] = self.typical[col]
+        return out
+
+
+WORD_PARAMS: dict = {"analyzer": "word", "ngram_range": (1, 2)}
+CHAR_PARAMS: dict = {"analyzer": "char_wb", "ngram_range": (2, 5)}
+MAX_WORD_FEATURES = 20000
+MAX_CHAR_FEATURES = 30000
+
+
+@dataclass
+class TextCounts:
+    """Raw word and char n-gram counts of documents, analysed once; vocabularies are chosen per subset.
+
+    Tokenising is the slow part of TF-IDF: training evaluates on one subset and refits on all rows,
+    so both reuse these counts instead of analysing every tweet two or three times.
+    """
+
+    word_terms: np.ndarray
+    word: sp.csr_matrix
+    char_terms: np.ndarray
+    char: sp.csr_matrix
+
+    @classmethod
+    def of(cls, texts: Sequence[str]) -> TextCounts:
+        docs = [text_for_model(str(t or "")) for t in texts]
+        parts = []
+        for params in (WORD_PARAMS, CHAR_PARAMS):
+            cv = CountVectorizer(**params, dtype=np.float32)
+            try:
+                counts = cv.fit_transform(docs)
+                terms = cv.get_feature_names_out()
+            except ValueError:  # no tokens at all
+                counts, terms = sp.csr_matrix((len(docs), 0), dtype=np.float32), np.array([], dtype=object)
+            parts += [terms, sp.csr_matrix(counts)]
+        return cls(*parts)
+
+    def rows(self, idx: slice | np.ndarray) -> TextCounts:
+        return TextCounts(self.word_terms, self.word[idx], self.char_terms, self.char[idx])
+
+
+def _pick_terms(counts: sp.csr_matrix, min_df: int, max_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Columns kept (df >= min_df, the most frequent max_features) and their smooth idf."""
+    n = counts.shape[0]
+    df = np.asarray((counts > 0).sum(axis=0)).ravel()
+    keep = np.flatnonzero(df >= min_df)
+    if len(keep) > max_features:
+        tf = np.asarray(counts.sum(axis=0)).ravel()[keep]
+        keep = np.sort(keep[np.argsort(-tf, kind="stable")[:max_features]])
+    idf = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
+    return keep, idf
+
+
+def _tfidf(counts: sp.csr_matrix, cols: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
+    """Sublinear tf x idf, l2-normalised rows: what TfidfVectorizer.transform computes."""
+    if not len(cols):  # matches the one-term placeholder vocabulary of _vectorizer
+        return sp.csr_matrix((counts.shape[0], 1), dtype=np.float32)
+    x = sp.csr_matrix(counts[:, cols], dtype=np.float32, copy=True)
+    x.data = (1.0 + np.log(x.data)) * idf[x.indices].astype(np.float32)
+    return normalize(x, norm="l2", copy=False)
+
+
+def _vectorizer(params: dict, terms: np.ndarray, idf: np.ndarray) -> TfidfVectorizer:
+    """A fitted TfidfVectorizer equivalent to the kept terms and idf (used for drafts and persisted)."""
+    vocab = {str(t): i for i, t in enumerate(terms)} or {"\x00": 0}
+    if len(idf) == 0:
+        idf = np.ones(1)
+    vec = TfidfVectorizer(**params, sublinear_tf=True, dtype=np.float32, vocabulary=vocab)
+    vec.fit([""])
+    vec.idf_ = np.asarray(idf, np.float64)
+    vec.vocabulary = None  # vocabulary_ holds it; don't persist the terms twice
+    return vec
+
+
+@dataclass
+class FeatureSpace:
+    """Fitted feature layout: text vectorisers, dense columns and their centring/scaling.
+
+    Dense features are centred on the training mean (scaled by the sd when continuous), so a
+    coefficient times a centred value is an effect relative to the account's average tweet.
+    """
+
+    tz: str
+    domains: list[str]
+    with_reply: bool
+    word: TfidfVectorizer | None = None
+    char: TfidfVectorizer | None = None
+    struct_names: list[str] = field(default_factory=list)
+    mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    scale: np.ndarray = field(default_factory=lambda: np.ones(0))
+    text_weight: float = TEXT_WEIGHT
+    _cols: tuple | None = field(default=None, repr=False, compare=False)  # counts columns -> vocabulary
+
+    @property
+    def dense_names(self) -> list[str]:
+        return [*self.struct_names, *TIME_COLUMNS, *STATE_COLUMNS]
+
+    @property
+    def n_text(self) -> int:
+        if self.word is None or self.char is None:
+            return 0
+        return len(self.word.vocabulary_) + len(self.char.vocabulary_)
+
+    @classmethod
+    def fit(
+        cls,
+        rows: pd.DataFrame,
+        state: pd.DataFrame,
+        tz: str,
+        with_reply: bool,
+        text: bool = True,
+        counts: TextCounts | None = None,
+    ) -> FeatureSpace:
+        """Learn vocabularies, top domains and scaling from training rows and their state.
+
+        ``counts``: n-gram counts of exactly these rows (computed here when not given).
+        """
+        linked = rows.loc[rows["has_link"].fillna(False).astype(bool)]
+        space = cls(tz=tz, domains=top_domains(linked), with_reply=with_reply)
+        struct = structure_values(rows, space.domains)
+        if not with_reply:
+            struct = struct.drop(columns=["is_reply"], errors="ignore")
+        space.struct_names = list(struct.columns)
+        raw = np.hstack(
+            [struct.to_numpy(float), time_values(rows["created_at"], tz), state[list(STATE_COLUMNS)].to_numpy(float)]
+        )
+        known = ~np.isnan(raw)
+        count = np.maximum(known.sum(axis=0), 1)
+        mean = np.where(known, raw, 0.0).sum(axis=0) / count
+        sd = np.sqrt(np.where(known, (raw - mean) ** 2, 0.0).sum(axis=0) / count)
+        cont = np.array([n in CONTINUOUS for n in space.dense_names])
+        space.mean = mean
+        space.scale = np.where(cont & (sd > 1e-9), sd, 1.0)
+        if text:
+            space._fit_text(counts if counts is not None else TextCounts.of(rows["text"].tolist()))
+        return space
+
+    def _fit_text(self, counts: TextCounts) -> None:
+        n = counts.word.shape[0]
+        cols_w, idf_w = _pick_terms(counts.word, 2, MAX_WORD_FEATURES)
+        cols_c, idf_c = _pick_terms(counts.char, 2 if n < 500 else 3, MAX_CHAR_FEATURES)
+        self._cols = (counts.word_terms, cols_w, idf_w, counts.char_terms, cols_c, idf_c)
+        self.word = _vectorizer(WORD_PARAMS, counts.word_terms[cols_w], idf_w)
+        self.char = _vectorizer(CHAR_PARAMS, counts.char_terms[cols_c], idf_c)
+
+    def text_from_counts(self, counts: TextCounts) -> sp.csr_matrix:
+        """The text block for rows whose counts share the fitted counts' columns (training rows)."""
+        if self._cols is None:
+            raise ValueError("this feature space was not fitted from counts")
+        word_terms, cols_w, idf_w, char_terms, cols_c, idf_c = self._cols
+        assert counts.word_terms is word_terms and counts.char_terms is char_terms
+        out = sp.hstack([_tfidf(counts.word, cols_w, idf_w), _tfidf(counts.char, cols_c, idf_c)], format="csr")
+        return out * self.text_weight if self.text_weight != 1.0 else out
+
+    def text_block(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows (word then char), shape (n, n_text)."""
+        if self.word is None or self.char is None:
+            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        docs = [text_for_model(str(t or "")) for t in texts]
+        out = sp.hstack([self.word.transform(docs), self.char.transform(docs)], format="csr")
+        return out * self.text_weight if self.text_weight != 1.0 else out
+
+    def struct_block(self, rows: pd.DataFrame, media_known: bool = True) -> np.ndarray:
+        """Centred/scaled structure features; unknown values sit at the mean (contribute nothing)."""
+        vals = structure_values(rows, self.domains, media_known=media_known)
+        vals = vals.reindex(columns=self.struct_names, fill_value=0.0).to_numpy(float)
+        k = len(self.struct_names)
+        return self._centre(vals, slice(0, k))
+
+    def time_block(self, times: pd.Series | Sequence[pd.Timestamp]) -> np.ndarray:
+        k = len(self.struct_names)
+        return self._centre(time_values(times, self.tz), slice(k, k + len(TIME_COLUMNS)))
+
+    def state_block(self, state: pd.DataFrame) -> np.ndarray:
+        k = len(self.struct_names) + len(TIME_COLUMNS)
+        return self._centre(state[list(STATE_COLUMNS)].to_numpy(float), slice(k, k + len(STATE_COLUMNS)))
+
+    def _centre(self, vals: np.ndarray, cols: slice) -> np.ndarray:
+        out = (vals - self.mean[cols]) / self.scale[cols]
+        return np.where(np.isnan(out), 0.0, out)
+
+    def design(
+        self,
+        rows: pd.DataFrame,
+        state: pd.DataFrame,
+        text: bool = True,
+        time: bool = True,
+        counts: TextCounts | None = None,
+    ) -> sp.csr_matrix:
+        """Full design matrix [text | structure | time | state] for rows with known history state."""
+        blocks = []
+        if text:
+            tb = self.text_from_counts(counts) if counts is not None else self.text_block(rows["text"].tolist())
+            blocks.append(tb)
+        dense = [self.struct_block(rows)]
+        dense.append(self.time_block(rows["created_at"]) if time else np.zeros((len(rows), len(TIME_COLUMNS))))
+        dense.append(self.state_block(state))
+        blocks.append(sp.csr_matrix(np.hstack(dense)))
+        return sp.hstack(blocks, format="csr")
+
+    def text_names(self) -> list[str]:
+        """Feature names of the text block, prefixed 'w:' (word n-gram) or 'c:' (char n-gram)."""
+        if self.word is None or self.char is None:
+            return []
+        words = [f"w:{n}" for n in self.word.get_feature_names_out()]
+        return words + [f"c:{n}" for n in self.char.get_feature_names_out()]

@@ -1,0 +1,145 @@
+"""Features known before posting: no leakage from later tweets, drafts featurised like history."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from curation.features import (
+    GAP_CAP_MINUTES,
+    AccountState,
+    FeatureSpace,
+    TextCounts,
+    draft_frame,
+    feature_frame,
+    history_state,
+    text_for_model,
+    time_values,
+)
+
+TZ = "America/New_York"
+
+
+def _history(n: int = 12, start: str = "2026-03-02 13:00") -> pd.DataFrame:
+    """n tweets two hours apart; every third is a reply, impressions 100, 200, ..."""
+    times = pd.date_range(start, periods=n, freq="2h", tz="UTC")
+    texts = [f"Post {i} about data quality https://northwind.io/blog/{i} #data" for i in range(n)]
+    return pd.DataFrame(
+        {
+            "tweet_id": [str(1000 + i) for i in range(n)],
+            "created_at": times,
+            "text": texts,
+            "is_reply": [i % 3 == 2 for i in range(n)],
+            "is_retweet": [False] * n,
+            "has_link": [True] * n,
+            "link_domains": ["northwind.io"] * n,
+            "n_hashtags": [1] * n,
+            "n_mentions": [0] * n,
+            "media_type": [None] * n,
+            "impressions": pd.array([100 * (i + 1) for i in range(n)], dtype="Int64"),
+            "url_clicks": pd.array([i for i in range(n)], dtype="Int64"),
+        }
+    )
+
+
+def test_feature_rows_of_earlier_tweets_ignore_later_tweets():
+    tweets = _history()
+    before = feature_frame(tweets, TZ)
+
+    changed = tweets.copy()
+    changed.loc[8:, "impressions"] = 999_999  # later outcomes change
+    changed.loc[8:, "text"] = "something else entirely? 42"
+    changed.loc[8:, "created_at"] = changed.loc[8:, "created_at"] + pd.Timedelta(minutes=30)
+    extra = changed.iloc[[-1]].assign(tweet_id="9999", created_at=changed["created_at"].iloc[-1] + pd.Timedelta("1h"))
+    after = feature_frame(pd.concat([changed, extra], ignore_index=True), TZ)
+
+    pd.testing.assert_frame_equal(before.iloc[:8], after.iloc[:8])
+    assert not before.iloc[9:].equals(after.iloc[9:12])  # the changed rows did change
+
+
+def test_state_uses_strictly_earlier_posts_and_original_tweets_for_reach():
+    tweets = _history(6)
+    state = history_state(tweets)
+    assert np.isnan(state["reach_level"].iloc[0])  # nothing before the first tweet
+    # before tweet 4: originals 0, 1, 3 (2 is a reply) with impressions 100, 200, 400 -> median 200
+    assert state["reach_level"].iloc[4] == pytest.approx(np.log1p(200))
+    assert state["posts_3h"].iloc[4] == pytest.approx(np.log1p(1))  # one post 2 h before
+    assert state["posts_24h"].iloc[4] == pytest.approx(np.log1p(4))
+    assert state["gap"].iloc[4] == pytest.approx(np.log1p(120))
+    assert state["gap"].iloc[0] == pytest.approx(np.log1p(GAP_CAP_MINUTES))
+
+
+def test_posts_at_the_same_instant_do_not_see_each_other():
+    tweets = _history(3)
+    tweets["created_at"] = tweets["created_at"].iloc[0]
+    state = history_state(tweets)
+    assert (state["posts_24h"] == 0).all()
+    assert state["reach_level"].isna().all()
+
+
+def test_history_order_does_not_matter():
+    tweets = _history()
+    shuffled = tweets.sample(frac=1.0, random_state=3)
+    pd.testing.assert_frame_equal(history_state(tweets), history_state(shuffled).loc[tweets.index])
+
+
+def test_links_become_path_words_and_shorteners_vanish():
+    assert text_for_model("New guide https://northwind.io/blog/dq-guide-2").split() == [
+        "New",
+        "guide",
+        "blog",
+        "dq",
+        "guide",
+    ]
+    assert text_for_model("Read https://t.co/AbC123xyz now").split() == ["Read", "now"]
+
+
+def test_draft_structure_comes_from_the_text():
+    rows = draft_frame(["@dana thanks! #data #BI #SaaS https://www.northwind.io/x?y=1", "gm everyone"])
+    assert rows["is_reply"].tolist() == [True, False]
+    assert rows["has_link"].tolist() == [True, False]
+    assert rows["link_domains"].tolist() == ["northwind.io", ""]
+    assert rows["n_hashtags"].tolist() == [3, 0]
+    assert rows["n_mentions"].tolist() == [1, 0]
+
+
+def test_time_features_are_local_to_the_account():
+    # 14:30 UTC on a Monday in March (EST, UTC-5) is 09:30 local: Monday, block 9-12
+    onehot = time_values([pd.Timestamp("2026-03-02 14:30", tz="UTC")], TZ)[0]
+    assert onehot[0] == 1.0 and onehot[7 + 3] == 1.0 and onehot.sum() == 2.0
+
+
+def test_counted_text_block_equals_the_persisted_vectorisers():
+    tweets = _history(30)
+    state = history_state(tweets)
+    counts = TextCounts.of(tweets["text"].tolist())
+    space = FeatureSpace.fit(tweets, state, TZ, with_reply=False, counts=counts)
+    a = space.text_from_counts(counts)
+    b = space.text_block(tweets["text"].tolist())
+    assert a.shape == b.shape == (30, space.n_text)
+    assert abs(a - b).max() < 1e-5
+
+
+def test_training_part_vocabulary_ignores_holdout_words():
+    tweets = _history(20)
+    tweets.loc[15:, "text"] = "zebracorn zebracorn launch"
+    counts = TextCounts.of(tweets["text"].tolist())
+    space = FeatureSpace.fit(
+        tweets.iloc[:15], history_state(tweets).iloc[:15], TZ, False, counts=counts.rows(slice(0, 15))
+    )
+    assert not any("zebracorn" in t for t in space.word.vocabulary_)
+    assert space.text_from_counts(counts).shape == (20, space.n_text)
+
+
+def test_draft_state_follows_recent_history_then_the_usual_rhythm():
+    tweets = _history(6)
+    typical = {"posts_3h": 0.5, "posts_24h": 1.5, "gap": 5.0}
+    state = AccountState.from_history(tweets, typical)
+    last = tweets["created_at"].max()
+    soon, later = state.at([last + pd.Timedelta("1h"), last + pd.Timedelta("3D")]).to_dict("records")
+    assert soon["posts_3h"] == pytest.approx(np.log1p(2)) and soon["gap"] == pytest.approx(np.log1p(60))
+    assert later["posts_24h"] == 1.5 and later["gap"] == 5.0
+    # reach level: median of the last originals' impressions
+    originals = tweets.loc[~tweets["is_reply"], "impressions"].astype(float)
+    assert soon["reach_level"] == pytest.approx(np.log1p(np.median(originals)))
