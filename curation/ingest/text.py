@@ -70,7 +70,8 @@ class TextSource:
             self.warnings.append("File was UTF-16 (Excel 'Unicode text'); read it as such.")
             self._set_text(text.lstrip("\ufeff"))
         else:
-            self._body = data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data
+            self._bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
+            self._body = data[self._bom :]
             self.raw = self._body
             if any(m in self._body for m in _MOJIBAKE_BYTES):
                 self._decode_all()
@@ -113,7 +114,7 @@ class TextSource:
                     self._set_text(text)
                     return
             raise ImportFailed(
-                f"{self.name}: byte {exc.start} is not valid UTF-8 text. Export the file again from "
+                f"{self.name}: byte {self._bom + exc.start} is not valid UTF-8 text. Export the file again from "
                 "X/Twitter, or save it as 'CSV UTF-8' in your spreadsheet program, and upload that."
             ) from None
         if not any(m in body for m in _MOJIBAKE_BYTES):

@@ -22,6 +22,7 @@ from curation.ingest.x_archive import (
     ArchiveBundle,
     account_ids,
     grailbird_name,
+    invalid_utf8,
     is_manifest,
     parse_archive,
     ytd_name,
@@ -199,6 +200,8 @@ def _parse_json(name: str, data: bytes) -> ParsedFile:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
+        if "utf-8" in exc.msg.lower():
+            raise invalid_utf8(name, body) from None
         raise ImportFailed(
             f"{name}: the JSON is cut off or damaged ({exc.msg} at byte {exc.pos}). "
             "Export it again and upload the new file."

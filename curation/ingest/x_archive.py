@@ -82,10 +82,25 @@ def load_js(data: bytes, name: str) -> Any:
     try:
         return orjson.loads(view[start:end])
     except orjson.JSONDecodeError as exc:
+        if "utf-8" in exc.msg.lower():
+            raise invalid_utf8(name, view[start:end], start) from None
         raise ImportFailed(
             f"{name}: the file is cut off or damaged ({exc.msg} at byte {start + exc.pos}). "
             "Download the archive again from X and upload the new file."
         ) from None
+
+
+def invalid_utf8(name: str, body: memoryview | bytes, offset: int = 0) -> ImportFailed:
+    """The message for JSON that is not UTF-8, with the first bad byte's offset."""
+    try:
+        bytes(body).decode("utf-8")
+        where = "somewhere"
+    except UnicodeDecodeError as err:
+        where = f"byte {offset + err.start}"
+    return ImportFailed(
+        f"{name}: {where} is not valid UTF-8 text. Download the export again and upload it unchanged "
+        "(re-saving it in an editor can change its encoding; save as UTF-8 if you must edit it)."
+    )
 
 
 @dataclass
