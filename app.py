@@ -3,14 +3,10 @@
 import streamlit as st
 
 from curation.ui import auth_enabled
+from curation.ui.auth import gate
 
 st.set_page_config(page_title="Curation planner", page_icon=":material/insights:", layout="wide")
-
-if auth_enabled() and not st.user.is_logged_in:
-    st.title("Curation planner")
-    st.write("Sign in with your work account to see your team's workspace.")
-    st.button("Sign in", on_click=st.login, type="primary")
-    st.stop()
+gate()  # hosted mode: signed in, with a verified e-mail, and a member of some workspace
 
 pages = [
     st.Page("pages/1_import.py", title="Import", icon=":material/upload_file:", default=True),

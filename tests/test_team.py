@@ -263,3 +263,37 @@ def test_sqlite_on_an_ephemeral_disk_is_warned_about(url, env, root, warns):
     assert (message is not None) == warns
     if warns:
         assert "DATABASE_URL" in message and "lost" in message
+
+
+def _button(at, label: str):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_workspace_page_lets_an_owner_manage_members_and_delete_only_with_the_typed_name(demo_copy, monkeypatch):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    at = AppTest.from_file(str(ROOT / "pages/5_workspace.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    at.text_input(key="member_email").set_value("New@Example.com")
+    at.selectbox(key="member_role").set_value("editor")
+    _button(at, "Add or change").click().run()
+    assert "new@example.com is now editor" in at.success[0].value.replace("\\", "")
+    members = at.dataframe[0].value
+    assert members.loc[members["e-mail"] == "new@example.com", "role"].tolist() == ["editor"]
+    assert "member.set" in at.dataframe[1].value["what"].tolist()  # the activity list
+
+    confirm = next(t for t in at.text_input if t.label.startswith("Type the workspace's name"))
+    confirm.set_value("northwind").run()
+    assert _button(at, "Delete workspace").disabled
+    confirm = next(t for t in at.text_input if t.label.startswith("Type the workspace's name"))
+    confirm.set_value("Northwind Analytics (demo)").run()
+    _button(at, "Delete workspace").click().run()
+    assert not at.exception, at.exception
+    assert "There is no workspace yet" in at.info[0].value  # it was the only one: start a new one
+    at.text_input(key="first_ws_name").set_value("Fresh start").run()
+    _button(at, "Create workspace").click().run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox[0].value == "Fresh start"
+    assert "Deleted workspace Northwind Analytics (demo)" in at.success[0].value.replace("\\", "")

@@ -17,6 +17,8 @@ from curation.errors import CurationError
 from curation.store.access import Actor, role_of
 from curation.store.db import engine_for, session_scope
 from curation.store.workspaces import list_workspaces
+from curation.team import ephemeral_disk_warning, is_admin
+from curation.ui.auth import auth_enabled, first_workspace, signed_in_email
 
 T = TypeVar("T")
 
@@ -44,22 +46,14 @@ def session() -> Iterator[Session]:
         yield s
 
 
-def auth_enabled() -> bool:
-    """Hosted mode: an [auth] section in secrets.toml turns on sign-in."""
-    try:
-        return "auth" in st.secrets
-    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
-        return False
-
-
 def actor() -> Actor:
     """The acting user: the signed-in e-mail when sign-in is on, else the local single user."""
     if not auth_enabled():
         return Actor.local_user()
-    email = st.user.get("email") if st.user.is_logged_in else None
-    if not email:
+    email = signed_in_email()
+    if email is None:  # auth.gate() has told the user why
         st.stop()
-    return Actor.signed_in(str(email))
+    return Actor.signed_in(email)
 
 
 @dataclass(frozen=True)
@@ -87,6 +81,9 @@ def current() -> Current:
     who = actor()
     with session() as s:
         spaces = [(ws.id, ws.name, ws.timezone, ws.data_version) for ws in list_workspaces(s, who)]
+        if not spaces and is_admin(who):
+            first_workspace(who)
+            st.stop()
         if not spaces:
             st.info(
                 f"You are signed in as {who.email}, but no workspace has you as a member yet. "
@@ -97,7 +94,9 @@ def current() -> Current:
         chosen = st.sidebar.selectbox("Workspace", names, key="workspace_name")
         ws_id, name, tz, version = spaces[names.index(chosen)]
         role = role_of(s, ws_id, who) or "viewer"
-    st.sidebar.caption(f"Signed in as {who.email} · {role}")
+    st.sidebar.caption(f"Signed in as {md_escape(who.email)} · {role}")
+    if warning := ephemeral_disk_warning(config.database_url()):
+        st.sidebar.warning(warning)
     return Current(ws_id, name, tz, version, role, who)
 
 

@@ -1,0 +1,81 @@
+"""Sign-in for hosted teams: Streamlit's OpenID Connect login, the verified e-mail, and the gate before any page."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from curation import config
+from curation.store.access import Actor
+
+
+def auth_enabled() -> bool:
+    """Hosted mode: an [auth] section in secrets.toml turns on sign-in."""
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def signed_in_email() -> str | None:
+    """The signed-in user's e-mail, lower-cased, when the provider vouches for it; else None.
+
+    A provider that says ``email_verified: false`` is not trusted with the address (anyone could
+    have typed it); providers that do not send the claim at all are trusted for their own accounts.
+    """
+    if not st.user.is_logged_in:
+        return None
+    email = str(st.user.get("email") or "").strip().lower()
+    if "@" not in email or st.user.get("email_verified") is False or email == config.LOCAL_USER:
+        return None
+    return email
+
+
+def _sign_out() -> None:
+    st.button("Sign out", on_click=st.logout)
+
+
+def gate() -> None:
+    """Stop before any page unless sign-in is off, or the user is signed in and belongs to a workspace."""
+    if not auth_enabled():
+        return
+    if not st.user.is_logged_in:
+        st.title("Curation planner")
+        st.write("Sign in with your work account to see your team's workspace.")
+        st.button("Sign in", on_click=st.login, type="primary")
+        st.stop()
+    email = signed_in_email()
+    if email is None:
+        st.title("Curation planner")
+        st.error("Your sign-in did not come with a verified e-mail address, and members are known by their e-mail. "
+                 "Sign in with an account whose e-mail your provider has verified.")
+        _sign_out()
+        st.stop()
+    from curation import ui  # not at import time: curation.ui imports this module
+    from curation.store.workspaces import list_workspaces
+
+    with ui.session() as s:
+        member = bool(list_workspaces(s, Actor.signed_in(email)))
+    if not member:
+        st.title("Curation planner")
+        st.info(f"You are signed in as {ui.md_escape(email)}, but no workspace has you as a member yet. "
+                "Ask a workspace owner to add this e-mail on their Workspace page, then reload this page.")
+        _sign_out()
+        st.stop()
+
+
+def first_workspace(actor: Actor) -> None:
+    """An administrator with no workspace at all (e.g. after deleting the last one) creates one here."""
+    from curation import ui
+    from curation.team import new_workspace
+
+    st.info("There is no workspace yet. Name one to start; then import your history or restore an export into it "
+            "on the Workspace page.")
+    name = st.text_input("Workspace name", key="first_ws_name")
+
+    def create() -> str:
+        with ui.session() as s:
+            return new_workspace(s, name, actor).name
+
+    if st.button("Create workspace", type="primary", disabled=not name.strip()) and ui.run(create):
+        st.session_state["workspace_name"] = name.strip()
+        st.rerun()
