@@ -810,6 +810,11 @@ def ratio_band_figure(history: History) -> go.Figure:
         ))
     elif len(t):
         fig.add_trace(go.Scatter(x=t["day"], y=t["ratio"], mode="lines", name="ratio"))
+    if len(t):
+        # A single count (or a few days) would otherwise get a sub-second time axis.
+        first, last = pd.Timestamp(t["day"].min()), pd.Timestamp(t["day"].max())
+        pad = max(pd.Timedelta(days=15) - (last - first) / 2, pd.Timedelta(0))
+        fig.update_xaxes(type="date", range=[first - pad - pd.Timedelta(days=1), last + pad + pd.Timedelta(days=1)])
     fig.update_layout(
         title="Follower/friend ratio", yaxis_title="followers per followed account", yaxis_range=[0, top],
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"},
@@ -826,7 +831,8 @@ def growth_figure(growth: Growth) -> go.Figure:
     for col, x in ((1, "quality"), (2, "posts")):
         ok = t[x].notna() & t["follows"].notna() if len(t) else pd.Series(dtype=bool)
         fig.add_trace(go.Scatter(
-            x=t.loc[ok, x], y=t.loc[ok, "follows"], mode="markers", showlegend=False, marker={"opacity": 0.7},
+            x=t.loc[ok, x], y=t.loc[ok, "follows"], mode="markers", showlegend=False,
+            marker={"opacity": 0.7, "color": "#4a78c2"},
             text=labels[ok], hovertemplate="week of %{text}<br>%{x:.2f}<br>%{y:.0f} new follows<extra></extra>",
         ), row=1, col=col)
         if ok.sum() >= 3 and t.loc[ok, x].nunique() > 1:

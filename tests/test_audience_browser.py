@@ -9,7 +9,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_audience_page_opens_in_chromium_with_the_band_chart(browser, app_server):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 2600})
     try:
         page.goto(f"{app_server.url}/audience", wait_until="domcontentloaded")
         page.get_by_role("heading", name="Audience", exact=True).wait_for(timeout=60_000)
