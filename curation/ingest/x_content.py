@@ -98,7 +98,11 @@ def parse_x_content(source: TextSource) -> ParsedFile:
     rows_read = len(rows)
     numbers = rows.index
     empty = pd.Series("", index=rows.index, dtype="str")
-    col = {f: rows[i].str.strip() if i in rows.columns else empty for i, f in enumerate(_ORDER)}
+    # Text is kept as written (leading spaces included); every other cell is trimmed.
+    col = {
+        f: (rows[i] if f == "text" else rows[i].str.strip()) if i in rows.columns else empty
+        for i, f in enumerate(_ORDER)
+    }
     ids, link = col["id"], col["link"]
 
     skipped: list[SkippedRow] = []
