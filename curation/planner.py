@@ -265,8 +265,11 @@ def schedule_value(
 
 
 def _day_codes(slots: Sequence[pd.Timestamp], tz: str) -> np.ndarray:
+    """Index of each slot's local calendar day (0, 1, ...)."""
+    if len(slots) == 0:
+        return np.zeros(0, dtype=int)
     local = pd.DatetimeIndex(slots).tz_convert(tz)
-    return pd.factorize(local.tz_localize(None).normalize())[0] if len(local) else np.zeros(0, dtype=int)
+    return pd.factorize(local.tz_localize(None).normalize())[0]
 
 
 def _when(ts: pd.Timestamp, tz: str) -> str:
@@ -354,6 +357,8 @@ class _Optimiser:
         """Add the best feasible post while its marginal gain clears ``floor``."""
         while True:
             g = self.gains(st, ban_slot, ban_draft)
+            if g.size == 0:
+                return
             flat = int(np.argmax(g))
             d, s = divmod(flat, g.shape[1])
             if not np.isfinite(g[d, s]) or g[d, s] < floor:
@@ -506,6 +511,8 @@ class _Optimiser:
         st = self.state.copy()
         while True:
             g = self.gains(st)
+            if g.size == 0:
+                break
             flat = int(np.argmax(g))
             d, s = divmod(flat, g.shape[1])
             if not np.isfinite(g[d, s]):
@@ -598,7 +605,11 @@ def plan_schedule(
 
     g = opt.gains(st)
     g_best = float(np.max(g)) if g.size else -np.inf
-    if chosen_n == 0 and not eligible.any():
+    if n_d == 0:
+        stop = "no drafts to plan"
+    elif not slot_ok.any():
+        stop = "no slot fits the allowed days, hours and horizon"
+    elif chosen_n == 0 and not eligible.any():
         stop = "no draft clears the quality bar"
     elif not np.isfinite(g_best):
         stop = "constraints bind: no qualifying draft has a free slot (cap, gaps, horizon)"
@@ -637,7 +648,9 @@ def plan_schedule(
     for d in range(n_d):
         if st.draft_slot[d] >= 0:
             continue
-        if not known[d].any():
+        if not slot_ok.any():
+            reason = "no free slot left within the horizon and gaps"
+        elif not known[d].any():
             reason = "no prediction for this draft"
         elif not has_slot[d]:
             reason = "no free slot left within the horizon and gaps"

@@ -235,6 +235,25 @@ def test_a_post_that_would_lower_the_day_total_is_left_out() -> None:
     assert dict(plan.curve)[2] == pytest.approx(5.5)
 
 
+def test_edge_cases_give_plain_reasons_instead_of_errors() -> None:
+    c = PlanConstraints(tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=1)
+    drafts = _drafts(2)
+    none = np.zeros((2, 0))
+    plan = plan_schedule(drafts, none, none, none, [], c, bar=0.0, cap=2, volume_factor=[1.0])
+    assert plan.slots == [] and plan.stop_reason == "no slot fits the allowed days, hours and horizon"
+    assert {o.reason for o in plan.left_out} == {"no free slot left within the horizon and gaps"}
+    slots = candidate_slots(c)
+    empty = np.zeros((0, len(slots)))
+    assert (
+        plan_schedule(drafts.iloc[:0], empty, empty, empty, slots, c, bar=0.0, cap=2, volume_factor=[1.0]).curve == []
+    )
+    pred = np.full((2, len(slots)), np.nan)
+    pred[1] = 3.0
+    plan = plan_schedule(drafts, pred, pred * 0.5, pred * 2, slots, c, bar=0.0, cap=2, volume_factor=[1.0])
+    assert [s.draft_id for s in plan.slots] == [101]
+    assert plan.left_out[0].reason == "no prediction for this draft"
+
+
 def test_plan_for_100_drafts_over_14_days_is_fast() -> None:
     drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=100, days=14)
     t0 = time.perf_counter()
@@ -298,8 +317,12 @@ def test_constraints_default_to_next_local_midnight_and_reject_nonsense() -> Non
             PlanConstraints(**bad)
 
 
-def test_default_bars_use_comparable_original_tweets() -> None:
-    tweets = demo_tweets()
+@pytest.fixture(scope="module")
+def tweets() -> pd.DataFrame:
+    return demo_tweets()
+
+
+def test_default_bars_use_comparable_original_tweets(tweets: pd.DataFrame) -> None:
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     bars = planner.default_bars(drafts, tweets)
     original = ~tweets["is_reply"] & ~tweets["is_retweet"]
@@ -309,8 +332,7 @@ def test_default_bars_use_comparable_original_tweets() -> None:
         assert b == (link_median if "https://" in text else all_median)
 
 
-def test_build_plan_runs_end_to_end_with_a_stand_in_model() -> None:
-    tweets = demo_tweets()
+def test_build_plan_runs_end_to_end_with_a_stand_in_model(tweets: pd.DataFrame) -> None:
 
     class StandIn:
         card = SimpleNamespace(target="url_clicks", target_label="clicks")
