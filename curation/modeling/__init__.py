@@ -1,0 +1,1 @@
+"""Internals of curation.model (data preparation, fitting, hints, explanations, persistence)."""

@@ -1,0 +1,246 @@
+"""Candidate model forms, time-ordered selection, calibration (smearing, conformal) and metrics."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.stats import spearmanr
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import PoissonRegressor, Ridge
+from sklearn.metrics import d2_tweedie_score, mean_poisson_deviance
+
+FORMS = ("ridge_log1p", "poisson", "rate_x_impressions")
+RIDGE_ALPHAS = (1.0, 3.0, 10.0, 30.0)
+POISSON_ALPHAS = (0.3, 3.0)  # divided by the number of training tweets (sklearn scales the loss by 1/n)
+INTERVAL = 0.8
+INNER_MAX = 6000  # most recent training tweets per inner validation fold (keeps 50k-tweet fits bounded)
+MIN_GROUP = 20  # residuals needed for a link/no-link specific interval and smearing factor
+MAX_LOG = 30.0
+
+
+@dataclass
+class Scorer:
+    """A fitted linear model in log space, f = X w + b (+ offset): additive in every feature block."""
+
+    form: str
+    alpha: float
+    coef: np.ndarray  # over [text | dense] columns of its FeatureSpace
+    intercept: float
+    uses_text: bool
+    offset: float = 0.0  # rate form: log expected impressions at scoring time
+    smear: tuple[float, float] = (1.0, 1.0)  # (no link, link): Duan smearing of ridge_log1p
+    q: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # residual quantiles: no link lo/hi, link lo/hi
+
+    def mean(self, f: np.ndarray, link: np.ndarray) -> np.ndarray:
+        """Expected target from the log-space score."""
+        if self.form == "ridge_log1p":
+            s = np.where(link, self.smear[1], self.smear[0])
+            return np.maximum(np.exp(np.minimum(f, MAX_LOG)) * s - 1.0, 0.0)
+        return np.exp(np.minimum(f, MAX_LOG))
+
+    def interval(self, f: np.ndarray, link: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """80 % interval: log1p-scale centre plus the conformal residual quantiles."""
+        c = centre(self.form, f)
+        lo = np.where(link, self.q[2], self.q[0])
+        hi = np.where(link, self.q[3], self.q[1])
+        return np.maximum(np.expm1(c + lo), 0.0), np.maximum(np.expm1(c + hi), 0.0)
+
+
+def centre(form: str, f: np.ndarray) -> np.ndarray:
+    """The log1p-scale value residuals are measured from."""
+    return f if form == "ridge_log1p" else np.log1p(np.exp(np.minimum(f, MAX_LOG)))
+
+
+def expected_impressions(state: pd.DataFrame, fallback: float) -> np.ndarray:
+    """Recent median impressions of earlier tweets (the rate form's exposure)."""
+    level = np.expm1(state["reach_level"].to_numpy(float))
+    return np.where(np.isfinite(level) & (level > 0), level, fallback)
+
+
+def fit_form(
+    form: str, alpha: float, X: sp.csr_matrix, y: np.ndarray, imp: np.ndarray | None = None
+) -> tuple[np.ndarray, float] | None:
+    """(coef, intercept) of one candidate; None when the form cannot be fitted on this data."""
+    # A Poisson fit stopped at max_iter is still a candidate: validation decides whether it is good.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return _fit_form(form, alpha, X, y, imp)
+
+
+def _fit_form(
+    form: str, alpha: float, X: sp.csr_matrix, y: np.ndarray, imp: np.ndarray | None
+) -> tuple[np.ndarray, float] | None:
+    if form == "ridge_log1p":
+        m = Ridge(alpha=alpha, solver="lsqr", tol=1e-4).fit(X, np.log1p(y))
+        return m.coef_.ravel(), float(m.intercept_)
+    if form == "poisson":
+        m = PoissonRegressor(alpha=alpha / max(len(y), 1), max_iter=300, tol=1e-4).fit(X, y)
+        return m.coef_.ravel(), float(m.intercept_)
+    if imp is None:
+        return None
+    ok = np.isfinite(imp) & (imp > 0)
+    if ok.sum() < max(10, len(y) // 2):
+        return None
+    m = PoissonRegressor(alpha=alpha / ok.sum(), max_iter=300, tol=1e-4)
+    m.fit(X[np.flatnonzero(ok)], y[ok] / imp[ok], sample_weight=imp[ok] / imp[ok].mean())
+    return m.coef_.ravel(), float(m.intercept_)
+
+
+def alphas(form: str) -> tuple[float, ...]:
+    return RIDGE_ALPHAS if form == "ridge_log1p" else POISSON_ALPHAS
+
+
+def log_score(form: str, coef: np.ndarray, b: float, X: sp.csr_matrix, offset: np.ndarray) -> np.ndarray:
+    """Log-space score; the rate form adds log expected impressions."""
+    f = np.asarray(X @ coef).ravel() + b
+    return f + np.log(offset) if form == "rate_x_impressions" else f
+
+
+def residuals(form: str, f: np.ndarray, y: np.ndarray) -> np.ndarray:
+    return np.log1p(y) - centre(form, f)
+
+
+def calibrate(form: str, r: np.ndarray, link: np.ndarray) -> tuple[tuple[float, float], tuple[float, ...]]:
+    """Smearing factors and split-conformal residual quantiles, per link status when there are enough.
+
+    Clicks without a link are (almost) always zero: pooled residuals would give those tweets
+    phantom clicks and link tweets too narrow a range.
+    """
+    smear: list[float] = []
+    q: list[float] = []
+    for grp in (False, True):
+        rr = r[link == grp] if (link == grp).sum() >= MIN_GROUP else r
+        if not len(rr):
+            rr = np.zeros(1)
+        # Duan smearing, with the top 1 % of residuals clipped: one viral tweet must not lift them all
+        clipped = np.minimum(rr, np.quantile(rr, 0.99))
+        smear.append(float(min(np.mean(np.exp(clipped)), 5.0)) if form == "ridge_log1p" else 1.0)
+        m = len(rr)
+        level = min(1.0, (1 + INTERVAL) / 2 * (m + 1) / m)  # finite-sample conformal correction
+        q.extend([float(np.quantile(rr, 1 - level)), float(np.quantile(rr, level))])
+    return (smear[0], smear[1]), tuple(q)
+
+
+def inner_folds(n: int) -> list[tuple[int, int, int]]:
+    """(train_start, val_start, val_end): two expanding, time-ordered folds inside the training part."""
+    cuts = [int(n * 0.6), int(n * 0.8), n]
+    return [(max(0, cuts[i] - INNER_MAX), cuts[i], cuts[i + 1]) for i in range(2)]
+
+
+@dataclass
+class Selection:
+    """The candidates compared on the inner folds and the winner's validation residuals."""
+
+    table: dict[str, dict[str, float]]
+    form: str
+    alpha: float
+    resid: np.ndarray
+    resid_link: np.ndarray
+
+
+def select(
+    X: sp.csr_matrix, y: np.ndarray, imp: np.ndarray, offset: np.ndarray, link: np.ndarray, forms: Sequence[str]
+) -> Selection:
+    """Compare forms x alphas on the inner folds by mean Spearman (earlier forms win ties)."""
+    folds = inner_folds(len(y))
+    table: dict[str, dict[str, float]] = {}
+    best: tuple[float, str, float] | None = None
+    resid: dict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = {}
+    for form in forms:
+        best_row: dict[str, float] | None = None
+        for alpha in alphas(form):
+            rows = []
+            for a, b, c in folds:
+                fitted = fit_form(form, alpha, X[a:b], y[a:b], imp[a:b])
+                if fitted is None:
+                    break
+                f = log_score(form, *fitted, X[b:c], offset[b:c])
+                r = residuals(form, f, y[b:c])
+                smear, _ = calibrate(form, r, link[b:c])
+                pred = Scorer(form, alpha, fitted[0], fitted[1], True, smear=smear).mean(f, link[b:c])
+                rows.append((metrics(y[b:c], pred), r, link[b:c]))
+            if len(rows) < len(folds):
+                continue
+            rhos = np.array([m["spearman"] for m, _, _ in rows])
+            rho = float(np.nanmean(rhos)) if np.isfinite(rhos).any() else float("nan")
+            row = {
+                "spearman": rho,
+                "poisson_deviance": float(np.mean([m["poisson_deviance"] for m, _, _ in rows])),
+                "mae_log1p": float(np.mean([m["mae_log1p"] for m, _, _ in rows])),
+                "alpha": alpha,
+                "chosen": 0.0,
+            }
+            resid[(form, alpha)] = (np.concatenate([r for _, r, _ in rows]), np.concatenate([k for _, _, k in rows]))
+            if best_row is None or better(rho, best_row["spearman"]):
+                best_row = row
+            if best is None or better(rho, best[0]):
+                best = (rho, form, alpha)
+        table[form] = best_row if best_row is not None else {"spearman": float("nan"), "chosen": 0.0}
+    if best is None:  # every candidate's Spearman was undefined (constant target): take the first
+        form, alpha = forms[0], alphas(forms[0])[0]
+        best = (float("nan"), form, alpha)
+        if (form, alpha) not in resid:
+            resid[(form, alpha)] = (np.zeros(1), np.zeros(1, bool))
+        table[form] = {**table.get(form, {}), "alpha": alpha}
+    _, form, alpha = best
+    table[form]["chosen"] = 1.0
+    r, lk = resid[(form, alpha)]
+    return Selection(table, form, alpha, r, lk)
+
+
+def better(a: float, b: float) -> bool:
+    """Strictly better Spearman; NaN never wins."""
+    if not np.isfinite(a):
+        return False
+    return not np.isfinite(b) or a > b + 1e-9
+
+
+def metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
+    """Spearman, Poisson deviance, D², MAE on log1p, share of the target in the top 20 % by prediction."""
+    y = np.asarray(y, float)
+    pred = np.maximum(np.asarray(pred, float), 1e-6)
+    ranked = len(y) > 1 and np.ptp(y) > 0 and np.ptp(pred) > 1e-12
+    return {
+        "spearman": float(spearmanr(y, pred).statistic) if ranked else float("nan"),
+        "poisson_deviance": float(mean_poisson_deviance(y, pred)),
+        "d2": float(d2_tweedie_score(y, pred, power=1)) if len(y) > 1 and np.ptp(y) > 0 else float("nan"),
+        "mae_log1p": float(np.mean(np.abs(np.log1p(y) - np.log1p(pred)))),
+        "top20_share": top_share(y, pred, 0.2),
+    }
+
+
+def top_share(y: np.ndarray, pred: np.ndarray, share: float) -> float:
+    """Share of the total target in the top ``share`` by prediction; tied predictions count fractionally."""
+    total = float(np.sum(y))
+    if total <= 0:
+        return float("nan")
+    k = share * len(y)
+    order = np.argsort(-pred, kind="stable")
+    p, yy = pred[order], y[order]
+    got = taken = 0.0
+    i = 0
+    while i < len(p) and taken < k:
+        j = i
+        while j < len(p) and p[j] == p[i]:
+            j += 1
+        take = min(j - i, k - taken)
+        got += yy[i:j].sum() * take / (j - i)
+        taken += take
+        i = j
+    return got / total
+
+
+def rolling_median_baseline(
+    link: np.ndarray, y: np.ndarray, start: int, fallback: float, window: int = 20
+) -> np.ndarray:
+    """B1: median target of the previous ``window`` tweets with the same link status, for rows from ``start``."""
+    out = np.empty(len(y) - start)
+    for i in range(start, len(y)):
+        prev = y[:i][link[:i] == link[i]][-window:]
+        out[i - start] = float(np.median(prev)) if len(prev) else fallback
+    return out
