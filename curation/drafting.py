@@ -92,6 +92,13 @@ def apply_review_edits(
     return changed, problems
 
 
+def set_status(engine: Engine, workspace_id: int, actor: Actor, draft_id: int, version: int, status: str) -> bool:
+    """Approve, reject or return one draft to draft (refused with a reload message if it changed meanwhile)."""
+    with session_scope(engine) as s:
+        update_draft(s, workspace_id, actor, draft_id, version, status=status)
+    return True
+
+
 def metrics_table(card: Mapping) -> pd.DataFrame:
     """The model card's holdout metrics, model beside baselines, with plain column names."""
     names = {"model": "this model", "B0": "B0: average", "B1": "B1: recent level (link / no link)",

@@ -10,6 +10,7 @@ from curation.drafting import (
     effects_frame,
     holdout_figure,
     metrics_table,
+    set_status,
     split_pasted,
 )
 from curation.scoring import active_model, latest_card
@@ -93,6 +94,20 @@ else:
             st.success(f"Saved {changed} change(s).")
         del st.session_state["review"]
         st.rerun()
+
+    one = st.selectbox("Review one draft", list(drafts["id"]), key="review_one",
+                       format_func=lambda i: f"#{i} {drafts.set_index('id').loc[i, 'text'][:80]}")
+    row = drafts.set_index("id").loc[one]
+    st.caption(ui.md_escape(f"Status: {row['status']} · last change by {row['updated_by']} "
+                            f"at {row['updated_at']:%Y-%m-%d %H:%M} UTC"))
+    buttons = st.columns(3) if cur.can_edit else []
+    for col, (status, verb) in zip(buttons, [("approved", "Approve"), ("rejected", "Reject"),
+                                             ("draft", "Back to draft")], strict=False):
+        if col.button(verb, key=f"set-{status}", disabled=row["status"] == status):
+            done = ui.run(lambda s=status: set_status(ui.engine(), cur.workspace_id, cur.actor, int(one),
+                                                      int(row["version"]), s))
+            if done:
+                st.rerun()
 
 if card:
     with st.expander("How good is the model? (tested on your latest tweets it never saw)"):
