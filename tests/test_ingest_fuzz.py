@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
+import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_cases import (
@@ -23,6 +25,7 @@ from ingest_cases import (
 
 from curation.errors import ImportFailed
 from curation.ingest import parse_files
+from curation.ingest.text import count_hashtags, count_mentions
 
 FUZZ = settings(
     max_examples=50,
@@ -194,3 +197,18 @@ def test_archive_round_trip(rows, wrapped):
     assert parsed.format == "x_archive" and parsed.skipped == []
     _check_round_trip(rows, parsed.tweets, ("likes", "reposts"))
     assert parsed.tweets["impressions"].isna().all()
+
+
+# --- text features against plain-regex definitions ---------------------------------------
+
+HASHTAG = re.compile(r"(?<![\w&#＃])[#＃]\d*[^\W\d]")
+MENTION = re.compile(r"(?<![A-Za-z0-9._%+-])[@＠][A-Za-z0-9_]")
+_feature_text = st.lists(st.sampled_from(list("#＃@＠ a1_&.é日\n-+")), max_size=16).map("".join)
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(_feature_text, min_size=1, max_size=5))
+def test_hashtag_and_mention_counts_match_their_definitions(texts):
+    arr = pa.array(texts, pa.string())
+    assert list(count_hashtags(arr)) == [len(HASHTAG.findall(t)) for t in texts]
+    assert list(count_mentions(arr)) == [len(MENTION.findall(t)) for t in texts]
