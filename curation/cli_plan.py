@@ -23,6 +23,8 @@ def _plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weekdays", default="0,1,2,3,4", help="allowed weekdays, 0=Mon (default Mon-Fri)")
     p.add_argument("--start", default=None, help="first day, ISO date (default: tomorrow)")
     p.add_argument("--bar", type=float, default=None, help="quality bar (default: median of comparable tweets)")
+    p.add_argument("--strict-bar", action="store_true",
+                   help="the low end of the 80 %% interval (not the prediction) must reach the bar")
     p.add_argument("--ics", type=Path, help="write the plan as an iCalendar file")
     p.add_argument("--csv", type=Path, help="write the plan as a CSV file")
     p.add_argument("--save", metavar="NAME", help="save the plan in the workspace under this name")
@@ -40,7 +42,7 @@ def _plan(args: argparse.Namespace) -> int:
     constraints = PlanConstraints(tz=tz, start=args.start, days=args.days,
                                   allowed_weekdays={int(d) for d in args.weekdays.split(",") if d.strip()},
                                   allowed_hours=(lo, hi), min_gap_hours=args.gap_hours, daily_cap=args.cap,
-                                  quality_bar=args.bar)
+                                  quality_bar=args.bar, bar_on="lower" if args.strict_bar else "predicted")
     plan = make_plan(engine, ws_id, actor, constraints)
     if args.ics:
         args.ics.write_bytes(plan_to_ics(plan, f"{name} posts"))

@@ -20,6 +20,7 @@ NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
 GAIN_FLOOR_SHARE = 0.01  # a post must add >= 1 % of the best draft's best prediction to be worth a slot
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EPS = 1e-9
+BAR_ON = ("predicted", "lower")
 
 
 @dataclass(kw_only=True)
@@ -29,7 +30,10 @@ class PlanConstraints:
     ``start`` defaults to the next local midnight; a naive ``start`` is read as local time.
     ``allowed_hours`` is half-open: (8, 18) offers slots on the hour from 08:00 to 17:00.
     ``daily_cap`` None takes the cap from insights.volume; ``quality_bar`` None takes the
-    account's median target of comparable tweets (see ``default_bars``).
+    account's median target of comparable tweets (see ``default_bars``). ``bar_on`` says what must
+    reach the bar: the draft's prediction at its best slot ("predicted", the default) or the lower
+    end of its 80 % interval ("lower", strict: with honest intervals on noisy click counts this
+    admits only drafts predicted at about four times the median).
     """
 
     tz: str
@@ -40,8 +44,11 @@ class PlanConstraints:
     min_gap_hours: float = 3.0
     daily_cap: int | None = None
     quality_bar: float | None = None
+    bar_on: str = "predicted"
 
     def __post_init__(self) -> None:
+        if self.bar_on not in BAR_ON:
+            raise CurationError(f"The quality bar applies to one of {', '.join(BAR_ON)}, not {self.bar_on!r}.")
         try:
             ZoneInfo(str(self.tz))
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -90,6 +97,7 @@ class PlanConstraints:
             "min_gap_hours": self.min_gap_hours,
             "daily_cap": None if self.daily_cap is None else int(self.daily_cap),
             "quality_bar": None if self.quality_bar is None else float(self.quality_bar),
+            "bar_on": self.bar_on,
         }
 
 
@@ -542,8 +550,9 @@ def plan_schedule(
     every post on a local day with k posts earns pred x volume_factor(k) (factor(1) = 1; a sequence
     is read as [factor(1), factor(2), ...], its last value repeating). Hard rules: each draft at
     most once, each slot at most one post, posts >= min_gap_hours apart, <= cap posts per local
-    day, only the constraints' days/hours/horizon, only drafts whose lower bound at their best
-    slot reaches ``bar`` (a number or one per draft).
+    day, only the constraints' days/hours/horizon, only drafts whose prediction (or, with
+    ``constraints.bar_on == "lower"``, lower bound) at their best slot reaches ``bar`` (a number or
+    one per draft).
 
     Algorithm: greedy (add the draft x slot with the largest marginal gain after the day's volume
     discount, while the gain is >= ``min_gain``, default 1 % of the best draft's best prediction),
@@ -588,8 +597,9 @@ def plan_schedule(
     masked = np.where(slot_ok[None, :] & known, pred, -np.inf)
     best_slot = np.argmax(masked, axis=1) if n_s else np.zeros(n_d, dtype=int)
     has_slot = np.isfinite(masked).any(axis=1) if n_s else np.zeros(n_d, dtype=bool)
-    best_lower = np.where(has_slot, lower[np.arange(n_d), best_slot] if n_s else np.nan, np.nan)
-    eligible = has_slot & (best_lower >= bars - 1e-12)
+    judged = lower if c.bar_on == "lower" else pred
+    best_judged = np.where(has_slot, judged[np.arange(n_d), best_slot] if n_s else np.nan, np.nan)
+    eligible = has_slot & (best_judged >= bars - 1e-12)
 
     pair_ok = known & slot_ok[None, :]
     work = np.where(pair_ok, pred, 0.0)
@@ -655,7 +665,8 @@ def plan_schedule(
         elif not has_slot[d]:
             reason = "no free slot left within the horizon and gaps"
         elif not eligible[d]:
-            reason = f"below the quality bar: lower bound {best_lower[d]:.1f} < bar {bars[d]:.1f}"
+            what = "lower bound" if c.bar_on == "lower" else f"predicted {target_label}"
+            reason = f"below the quality bar: {what} {best_judged[d]:.1f} < bar {bars[d]:.1f}"
         elif not open_any.any():
             reason = "no free slot left within the horizon and gaps"
         elif not (open_any & (k_all < cap)).any():

@@ -93,6 +93,10 @@ def active_model(engine: Engine, workspace_id: int, actor: Actor) -> tuple[model
         if mv is None:
             return None
         key = (mv.id, mv.fingerprint)
+        stale = mv.card.get("versions", {}).get("model") != model.MODEL_VERSION
+    if stale:  # saved by an older release of the model code: refit on the same data
+        card = train_workspace(engine, workspace_id, Actor.local_user(), force=True)
+        key = (card["model_version_id"], card["fingerprint"])
     url = engine.url.render_as_string(hide_password=False)
     return _load(key[0], key[1], workspace_id, url), key[0]
 

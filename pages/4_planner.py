@@ -31,6 +31,7 @@ with st.form("constraints"):
     c2 = st.columns(2)
     cap = c2[0].number_input("Daily cap (0 = what your history supports)", 0, 20, 0)
     bar = c2[1].number_input("Quality bar (0 = your median for comparable tweets)", 0.0, 1e6, 0.0)
+    strict = st.checkbox("Strict bar: the low end of a draft's 80 % interval must reach it, not its prediction")
     picked = st.multiselect("Drafts to include", list(choices), default=list(approved["id"]),
                             format_func=lambda i: f"#{i} {choices[i]}")
     go = st.form_submit_button("Build plan", type="primary")
@@ -39,7 +40,7 @@ if go:
     def build():
         constraints = PlanConstraints(tz=tz.strip(), days=days, allowed_weekdays=set(weekdays),
                                       allowed_hours=hours, min_gap_hours=gap, daily_cap=cap or None,
-                                      quality_bar=bar or None)
+                                      quality_bar=bar or None, bar_on="lower" if strict else "predicted")
         return make_plan(ui.engine(), cur.workspace_id, cur.actor, constraints, draft_ids=[int(i) for i in picked])
     with st.status("Planning: scoring every draft at every free slot", expanded=False) as status:
         plan = ui.run(build)

@@ -53,7 +53,8 @@ def check_plan(plan: planner.Plan, drafts, pred, lower, slots, c: PlanConstraint
         i, d = index[s.at], row[s.draft_id]
         assert allowed[i], f"slot {s.at} is outside the allowed days/hours/horizon"
         best = int(np.argmax(np.where(allowed, pred[d], -np.inf)))
-        assert lower[d, best] >= bars[d] - 1e-9, "a below-bar draft was scheduled"
+        judged = lower if c.bar_on == "lower" else pred
+        assert judged[d, best] >= bars[d] - 1e-9, "a below-bar draft was scheduled"
         assert s.predicted == pred[d, i] and s.why
     times = sorted(used_times)
     for a, b in itertools.pairwise(times):
@@ -90,17 +91,19 @@ def scenarios(draw):
     cap = draw(st.integers(1, 4))
     bar = draw(st.floats(0.0, 6.0))
     offset = draw(st.integers(0, 23))
-    return seed, n_drafts, days, weekdays, (lo, hi), gap, cap, bar, offset
+    bar_on = draw(st.sampled_from(planner.BAR_ON))
+    return seed, n_drafts, days, weekdays, (lo, hi), gap, cap, bar, offset, bar_on
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(scenarios())
 def test_plan_keeps_every_hard_rule_on_random_scores_and_constraints(case) -> None:
-    seed, n_drafts, days, weekdays, hours, gap, cap, bar, offset = case
+    seed, n_drafts, days, weekdays, hours, gap, cap, bar, offset, bar_on = case
     rng = np.random.default_rng(seed)
     start = START + pd.Timedelta(hours=offset)
     c = PlanConstraints(
-        tz=TZ, start=start, days=days, allowed_weekdays=weekdays, allowed_hours=hours, min_gap_hours=gap
+        tz=TZ, start=start, days=days, allowed_weekdays=weekdays, allowed_hours=hours, min_gap_hours=gap,
+        bar_on=bar_on,
     )
     # Offer every hour of a wider window so the planner itself must enforce days, hours and horizon.
     wide = PlanConstraints(tz=TZ, start=START - pd.Timedelta(days=1), days=days + 2, allowed_hours=(0, 24))
@@ -199,6 +202,7 @@ def test_plan_beats_posting_everything_at_fixed_times() -> None:
 
 def test_left_out_reasons_name_the_bar_the_cap_and_missing_slots() -> None:
     drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=40, days=2)
+    c.bar_on = "lower"  # strict: the lower end of the interval must reach the bar
     plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=2, volume_factor=[1.0, 1.0, 1.0])
     reasons = {o.draft_id: o.reason for o in plan.left_out}
     below = [d for d in range(len(drafts)) if lower[d].max() < 3.0]
@@ -206,6 +210,12 @@ def test_left_out_reasons_name_the_bar_the_cap_and_missing_slots() -> None:
         msg = reasons[int(drafts["draft_id"].iloc[d])]
         assert msg == f"below the quality bar: lower bound {lower[d].max():.1f} < bar 3.0"
     assert any(r.startswith("over the daily cap") for r in reasons.values())
+    c.bar_on = "predicted"
+    plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=2, volume_factor=[1.0, 1.0, 1.0])
+    reasons = {o.draft_id: o.reason for o in plan.left_out}
+    for d in [d for d in range(len(drafts)) if pred[d].max() < 3.0]:
+        msg = reasons[int(drafts["draft_id"].iloc[d])]
+        assert msg == f"below the quality bar: predicted clicks {pred[d].max():.1f} < bar 3.0"
     tight = PlanConstraints(tz=TZ, start=START, days=1, allowed_hours=(9, 11), min_gap_hours=3)
     few = candidate_slots(tight)
     sub = plan_schedule(
