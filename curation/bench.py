@@ -95,4 +95,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    # Run the imported module's main, so cases registered by curation.bench_cases land in its CASES.
+    from curation.bench import main as registered_main
+
+    raise SystemExit(registered_main())
