@@ -153,8 +153,8 @@ def _floats_to_int64(arr: pa.Array) -> pd.Series:
 def valid_ids(ids: Any) -> np.ndarray:
     """Writable mask of ids that are plain digit strings (what every X/Twitter id is)."""
     arr = ids if isinstance(ids, pa.Array) else pa.array(_plain(ids), pa.string(), from_pandas=True)
-    ok = pc.fill_null(pc.match_substring_regex(arr, r"^\d{1,20}$"), False)
-    return ok.to_numpy(zero_copy_only=False).astype(bool)
+    ok = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 20))
+    return pc.fill_null(ok, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def snowflake_times(ids: Any) -> pd.Series:

@@ -20,8 +20,9 @@ UTF8_BOM = codecs.BOM_UTF8
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # Characters that only show up when UTF-8 bytes were read as Windows-1252 and saved again.
 _MOJIBAKE_MARKERS = ("Ã", "â€", "ðŸ", "Â ", "Â·")
-# The same, as UTF-8 bytes: searching bytes is far faster than searching a large str.
+# The same, as UTF-8 bytes: one pass over the bytes is far faster than searching a large str.
 _MOJIBAKE_BYTES = tuple(m.encode("utf-8") for m in _MOJIBAKE_MARKERS)
+_MOJIBAKE_BYTES_RE = re.compile(b"|".join(re.escape(m) for m in _MOJIBAKE_BYTES))
 
 # A hashtag is what r"(?<![\w&#＃])[#＃]\d*[^\W\d]" finds (tests check the equivalence):
 # not glued to a word, & (an entity) or another #; \w is Unicode, so #日本 counts; it needs
@@ -29,8 +30,7 @@ _MOJIBAKE_BYTES = tuple(m.encode("utf-8") for m in _MOJIBAKE_MARKERS)
 _TAG_BODY_RE = re.compile(r"\d*[^\W\d]")
 # RE2 syntax (Arrow kernels); RE2 has no lookbehind, see count_mentions.
 _AT_HANDLE_RE2 = "@[A-Za-z0-9_]"  # X handles are ASCII
-_GLUED_AT_RE2 = "[A-Za-z0-9._%+-]@[A-Za-z0-9_]"
-_INEXACT_AT_RE2 = "＠|@[A-Za-z0-9_]@"
+_INEXACT_AT_RE2 = "[A-Za-z0-9._%+-]@|＠"
 _MENTION_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[@＠][A-Za-z0-9_]")
 _URL_START_RE2 = r"(?i)https?://"
 _HOST_RE2 = r"(?i)https?://(?P<host>[^/\s?#<>\"'\\]+)"
@@ -75,7 +75,7 @@ class TextSource:
             self._bom = len(UTF8_BOM) if data.startswith(UTF8_BOM) else 0
             self._body = data[self._bom :]
             self.raw = self._body
-            if any(m in self._body for m in _MOJIBAKE_BYTES):
+            if _MOJIBAKE_BYTES_RE.search(self._body):
                 self._decode_all()
         if self._text is not None:
             self.head = self._text[:HEAD_BYTES]
@@ -119,7 +119,7 @@ class TextSource:
                 f"{self.name}: byte {self._bom + exc.start} is not valid UTF-8 text. Export the file again from "
                 "X/Twitter, or save it as 'CSV UTF-8' in your spreadsheet program, and upload that."
             ) from None
-        if not any(m in body for m in _MOJIBAKE_BYTES):
+        if not _MOJIBAKE_BYTES_RE.search(body):
             self._text = text
             return
         repaired = repair_mojibake(text)
@@ -246,15 +246,14 @@ def _hashtags_in_one(text: str) -> int:
 def count_mentions(texts: pa.Array) -> np.ndarray:
     """@mentions per text: what _MENTION_RE finds (e-mail addresses are not mentions).
 
-    Bulk path: "@ + handle character" minus "the same glued to a word" - two RE2 patterns
-    that start with a literal and so run fast (RE2 has no lookbehind). The rare texts where
-    that sum is not exact (a fullwidth ＠, or chains like a@b@c) are redone with _MENTION_RE.
+    Bulk path: count "@ + handle character" with an RE2 pattern that starts with a literal and
+    so runs fast (RE2 has no lookbehind). Texts where that count may be wrong (an @ glued to a
+    word, as in e-mail addresses, or a fullwidth ＠) are recounted with _MENTION_RE in Python.
     """
     if len(texts) == 0:
         return np.zeros(0, np.int64)
-    ats = pc.count_substring_regex(texts, _AT_HANDLE_RE2)
-    glued = pc.count_substring_regex(texts, _GLUED_AT_RE2)
-    counts = pc.subtract(ats, glued).to_numpy(zero_copy_only=False).astype(np.int64)
+    counts = pc.count_substring_regex(texts, _AT_HANDLE_RE2).to_numpy(zero_copy_only=False)
+    counts = counts.astype(np.int64)
     redo = _rows_matching(texts, _INEXACT_AT_RE2)
     if len(redo):
         subset = pc.take(texts, pa.array(redo)).to_pylist()

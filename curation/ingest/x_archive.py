@@ -150,53 +150,67 @@ def _manifest_info(data: bytes | None, name: str) -> tuple[str | None, datetime 
     )
 
 
+_FIELDS = (
+    "ids", "created", "texts", "domains", "media", "rows", "reply_status", "reply_user", "retweet",
+    "likes", "reposts", "hashtags", "mentions", "initial", "lang",
+)  # fmt: skip
+
+
 class _Columns:
-    """Column lists filled by one pass over the tweet objects."""
+    """Per-tweet records from one pass over the tweet objects, turned into column lists."""
+
+    ids: list[str]
+    created: list[str]
+    texts: list[str]
+    domains: list[str]
+    media: list[str | None]
+    rows: list[int]
+    reply_status: list[str]
+    reply_user: list[str]
+    retweet: list[bool]
+    likes: list[Any]
+    reposts: list[Any]
+    hashtags: list[int]
+    mentions: list[int]
+    initial: list[str]
+    lang: list[str | None]
 
     def __init__(self) -> None:
-        self.ids: list[str] = []
-        self.created: list[Any] = []
-        self.texts: list[str] = []
-        self.reply_status: list[str] = []
-        self.reply_user: list[str] = []
-        self.retweet: list[bool] = []
-        self.likes: list[Any] = []
-        self.reposts: list[Any] = []
-        self.domains: list[str] = []
-        self.hashtags: list[int] = []
-        self.mentions: list[int] = []
-        self.media: list[str | None] = []
-        self.lang: list[str | None] = []
-        self.initial: list[str] = []
-        self.rows: list[int] = []
+        self.records: list[tuple[Any, ...]] = []
         self.user_ids: Counter[str] = Counter()
+
+    def transpose(self) -> None:
+        columns = list(zip(*self.records, strict=True)) if self.records else [()] * len(_FIELDS)
+        for name, values in zip(_FIELDS, columns, strict=True):
+            setattr(self, name, list(values))
+        self.records = []
 
 
 def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_key: str) -> None:
-    # One tight loop: this runs 100k+ times for a big archive, so no per-field helpers.
+    # One tight loop: this runs 100k+ times for a big archive, so no per-field helpers and one
+    # tuple per tweet (columns are made by transposing at the end).
+    records = cols.records
+    other_key = "text" if text_key == "full_text" else "full_text"
     for n, item in enumerate(items, 1):
         try:
             tw = item.get("tweet", item)
             tid = tw.get("id_str") or tw["id"]
-            if isinstance(tid, int):
+            if type(tid) is not str:
                 tid = str(tid)
             if not tid.isdigit():
                 raise ValueError(f"tweet id {tid[:30]!r} is not a number")
             text = tw.get(text_key)
             if text is None:
-                text = tw.get("text" if text_key == "full_text" else "full_text", "")
-            if not isinstance(text, str):
+                text = tw.get(other_key, "")
+            if type(text) is not str:
                 raise ValueError("text is not a string")
             created = tw["created_at"]
-            if not isinstance(created, str):
+            if type(created) is not str:
                 raise ValueError("created_at is not a string")
             ent = tw.get("entities") or {}
-            tags = ent.get("hashtags") or ()
-            ments = ent.get("user_mentions") or ()
             urls = ent.get("urls")
             dom = join_domains(u.get("expanded_url") or u.get("url") or "" for u in urls) if urls else ""
-            ext = tw.get("extended_entities") or ent
-            media = ext.get("media")
+            media = (tw.get("extended_entities") or ent).get("media")
             mtype = None
             if media:
                 best = 0
@@ -205,43 +219,35 @@ def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_k
                     if rank > best:
                         best, mtype = rank, med.get("type")
             edit = (tw.get("edit_info") or {}).get("edit")
-            init = edit.get("initialTweetId") if edit else None
+            init = str(edit.get("initialTweetId") or "") if edit else ""
             rs = tw.get("in_reply_to_status_id_str") or tw.get("in_reply_to_status_id") or ""
             ru = tw.get("in_reply_to_user_id_str") or tw.get("in_reply_to_user_id") or ""
-            user = tw.get("user")
             lang = tw.get("lang")
-            row = (
-                str(rs),
-                str(ru),
-                "retweeted_status" in tw or text.startswith("RT @"),
-                tw.get("favorite_count"),
-                tw.get("retweet_count"),
-                len(tags),
-                len(ments),
-                str(init) if init is not None and str(init).isdigit() else "",
-                lang if isinstance(lang, str) and lang not in ("und", "") else None,
+            user = tw.get("user")
+            records.append(
+                (
+                    tid,
+                    created,
+                    text,
+                    dom,
+                    mtype,
+                    n,
+                    rs if type(rs) is str else str(rs),
+                    ru if type(ru) is str else str(ru),
+                    "retweeted_status" in tw or text.startswith("RT @"),
+                    tw.get("favorite_count"),
+                    tw.get("retweet_count"),
+                    len(ent.get("hashtags") or ()),
+                    len(ent.get("user_mentions") or ()),
+                    init if init.isdigit() else "",
+                    lang if type(lang) is str and lang not in ("und", "") else None,
+                )
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
             reason = str(exc) if isinstance(exc, ValueError) else f"not a tweet record ({exc!r:.60})"
             skipped.append(SkippedRow(n, reason))
             continue
-        cols.ids.append(tid)
-        cols.created.append(created)
-        cols.texts.append(text)
-        cols.domains.append(dom)
-        cols.media.append(mtype)
-        cols.rows.append(n)
-        (rs, ru, rt, fav, rtc, nt, nm, ini, lg) = row
-        cols.reply_status.append(rs)
-        cols.reply_user.append(ru)
-        cols.retweet.append(rt)
-        cols.likes.append(fav)
-        cols.reposts.append(rtc)
-        cols.hashtags.append(nt)
-        cols.mentions.append(nm)
-        cols.initial.append(ini)
-        cols.lang.append(lg)
-        if isinstance(user, dict) and user.get("id_str"):
+        if user is not None and isinstance(user, dict) and user.get("id_str"):
             cols.user_ids[str(user["id_str"])] += 1
 
 
@@ -271,6 +277,7 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
         offset += len(items)
         del items
     rows_read = offset
+    cols.transpose()
 
     created = pd.to_datetime(
         pd.Series(cols.created, dtype=object), format=_TIME_FORMAT, utc=True, errors="coerce"
