@@ -68,6 +68,7 @@ def parse_files(
     loose = ArchiveBundle(name="")
     loose_names: list[str] = []
     ignored: list[str] = []
+    manifest_name: str | None = None
     total = max(len(files), 1)
     for i, (name, data) in enumerate(files):
         if progress:
@@ -82,13 +83,16 @@ def parse_files(
             continue
         if is_manifest(data):
             loose.manifest = data
+            manifest_name = name
             continue
         results.append(_guard(name, lambda n=name, d=data: _parse_single(n, d)))
 
     if loose.tweet_parts:
         loose.name = " + ".join(loose_names)
         results.append(_guard(loose.name, lambda: parse_archive(loose, "x_archive")))
-    elif loose.notes:
+    elif manifest_name is not None:
+        ignored.append(manifest_name)  # only useful next to tweets.js
+    if not loose.tweet_parts and loose.notes:
         note_names = ", ".join(n for n, _ in loose.notes)
         if not results:
             raise ImportFailed(
@@ -97,15 +101,13 @@ def parse_files(
             )
         results[0].warnings.append(f"{note_names} ignored: upload it together with tweets.js.")
     if not results:
-        what = ", ".join(ignored) if ignored else "the upload"
+        what = ", ".join(ignored) if ignored else "The upload"
         raise ImportFailed(
-            f"{what}: holds no tweets or account data this app uses. Upload one of: "
-            f"{_format_list()}."
+            f"{what}: no tweets or account data this app uses. Upload tweets.js or the whole "
+            f"archive zip, or one of: {_format_list()}."
         )
     if ignored:
-        results[0].warnings.append(
-            f"Not used (no tweets in them): {', '.join(ignored)}."
-        )
+        results[0].warnings.append(f"Not used (no tweets in them): {', '.join(ignored)}.")
     if progress:
         progress(1.0, "Done")
     return results
