@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import NoReturn
+
 import streamlit as st
 
 from curation import config
@@ -30,7 +33,31 @@ def signed_in_email() -> str | None:
     return email
 
 
-def _sign_out() -> None:
+def _stop_at(page: Callable[[], None]) -> NoReturn:
+    """Show only ``page`` (no menu of the app's pages) and end this run."""
+    st.navigation([st.Page(page, title="Curation planner")], position="hidden").run()
+    st.stop()
+
+
+def _sign_in() -> None:
+    st.title("Curation planner")
+    st.write("Sign in with your work account to see your team's workspace.")
+    st.button("Sign in", on_click=st.login, type="primary")
+
+
+def _no_verified_email() -> None:
+    st.title("Curation planner")
+    st.error("Your sign-in did not come with a verified e-mail address, and members are known by their e-mail. "
+             "Sign in with an account whose e-mail your provider has verified.")
+    st.button("Sign out", on_click=st.logout)
+
+
+def _not_a_member() -> None:
+    from curation import ui
+
+    st.title("Curation planner")
+    st.info(f"You are signed in as {ui.md_escape(signed_in_email() or '')}, but no workspace has you as a member "
+            "yet. Ask a workspace owner to add this e-mail on their Workspace page, then reload this page.")
     st.button("Sign out", on_click=st.logout)
 
 
@@ -39,28 +66,17 @@ def gate() -> None:
     if not auth_enabled():
         return
     if not st.user.is_logged_in:
-        st.title("Curation planner")
-        st.write("Sign in with your work account to see your team's workspace.")
-        st.button("Sign in", on_click=st.login, type="primary")
-        st.stop()
+        _stop_at(_sign_in)
     email = signed_in_email()
     if email is None:
-        st.title("Curation planner")
-        st.error("Your sign-in did not come with a verified e-mail address, and members are known by their e-mail. "
-                 "Sign in with an account whose e-mail your provider has verified.")
-        _sign_out()
-        st.stop()
+        _stop_at(_no_verified_email)
     from curation import ui  # not at import time: curation.ui imports this module
     from curation.store.workspaces import list_workspaces
 
     with ui.session() as s:
         member = bool(list_workspaces(s, Actor.signed_in(email)))
     if not member:
-        st.title("Curation planner")
-        st.info(f"You are signed in as {ui.md_escape(email)}, but no workspace has you as a member yet. "
-                "Ask a workspace owner to add this e-mail on their Workspace page, then reload this page.")
-        _sign_out()
-        st.stop()
+        _stop_at(_not_a_member)
 
 
 def first_workspace(actor: Actor) -> None:
