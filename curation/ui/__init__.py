@@ -18,7 +18,7 @@ from curation.store.access import Actor, role_of
 from curation.store.db import engine_for, session_scope
 from curation.store.workspaces import list_workspaces
 from curation.team import ephemeral_disk_warning, is_admin
-from curation.ui.auth import auth_enabled, first_workspace, signed_in_email
+from curation.ui.auth import auth_enabled, explain_and_stop, first_workspace, signed_in_email
 
 T = TypeVar("T")
 
@@ -51,8 +51,8 @@ def actor() -> Actor:
     if not auth_enabled():
         return Actor.local_user()
     email = signed_in_email()
-    if email is None:  # auth.gate() has told the user why
-        st.stop()
+    if email is None:
+        explain_and_stop()
     return Actor.signed_in(email)
 
 

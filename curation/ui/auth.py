@@ -61,6 +61,16 @@ def _not_a_member() -> None:
     st.button("Sign out", on_click=st.logout)
 
 
+def explain_and_stop() -> NoReturn:
+    """For a page reached without the router (Streamlit runs pages/ directly for a fresh process's first deep
+    link): say why there is nothing to show, with the way in, instead of a blank page."""
+    if st.user.is_logged_in:
+        _no_verified_email()
+    else:
+        _sign_in()
+    st.stop()
+
+
 def gate() -> None:
     """Stop before any page unless sign-in is off, or the user is signed in and belongs to a workspace."""
     if not auth_enabled():
