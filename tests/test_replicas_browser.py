@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, StreamlitServer, screenshot
@@ -27,7 +28,7 @@ DRAFT = "New guide: cohort analysis in 5 steps https://northwind.io/blog/cohorts
 
 
 @pytest.fixture
-def replicas(pg_url: str, tmp_path) -> Iterator[tuple[StreamlitServer, StreamlitServer, int]]:
+def replicas(pg_url: str, tmp_path: Path) -> Iterator[tuple[StreamlitServer, StreamlitServer, int]]:
     """The database prepared once (as a deploy's init step does), then two app processes on it."""
     subprocess.run([sys.executable, "-m", "curation", "init-db", "--seed-demo-if-empty", "--db", pg_url],
                    check=True, cwd=ROOT, capture_output=True)
@@ -63,7 +64,7 @@ def open_draft(page, server: StreamlitServer, draft_id: int) -> None:
     settle(page)
 
 
-def test_two_replicas_share_approvals_and_refuse_a_stale_edit(browser, replicas, pg_url):
+def test_two_replicas_share_approvals_and_refuse_a_stale_edit(browser, replicas, pg_url, tmp_path):
     one, two, draft_id = replicas
     tab1 = browser.new_page(viewport={"width": 1400, "height": 1000})
     tab2 = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -91,6 +92,8 @@ def test_two_replicas_share_approvals_and_refuse_a_stale_edit(browser, replicas,
         tab1.close()
         tab2.close()
 
+    # Each replica scored drafts with the model it loaded from the database and cached on its own disk.
+    assert list((tmp_path / "one").rglob("*.skops")) and list((tmp_path / "two").rglob("*.skops"))
     engine = make_engine(pg_url)
     with session_scope(engine) as s:
         draft = s.get(Draft, draft_id)
