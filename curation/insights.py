@@ -198,6 +198,8 @@ def _fit_volume(frame: pd.DataFrame) -> tuple[float, float, float, tuple[float, 
         return float(2.0 * np.sum(term - (o - mu)))
 
     lo, hi = _SLOPE_BOUNDS
+    # A negative slope must keep every day's factor positive: 1 + b (n - 1) > 0 up to the busiest day.
+    lo = max(lo, -0.9 / max(n.max() - 1.0, 1.0))
     if n.max() <= 1:
         b = 0.0
     else:

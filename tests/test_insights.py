@@ -232,3 +232,11 @@ def test_retweets_are_left_out(tweets: pd.DataFrame) -> None:
     rt = tweets.copy()
     rt.loc[rt.index[:100], "is_retweet"] = True
     assert insights.trend(rt, TZ).table["posts"].sum() == len(tweets) - 100
+
+
+def test_volume_fit_survives_days_with_dozens_of_posts() -> None:
+    # Busy days (60+ posts) once pushed the slope search to a negative value where 1 + b (n - 1) hit zero.
+    busy = demo_tweets(seed=3, scale=12)
+    found = insights.volume(busy, DEMO_TIMEZONE)
+    assert 0.0 < found.slope < 1.0 and found.slope_range[0] > -1.0 / 70
+    assert found.cap >= 1
