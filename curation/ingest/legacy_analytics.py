@@ -15,7 +15,7 @@ import pandas as pd
 from curation.errors import ImportFailed
 from curation.ingest.csvread import first_record, header_cells, normalise_header, read_table
 from curation.ingest.csvtweets import data_rows, finish, skip_rows
-from curation.ingest.frames import valid_ids
+from curation.ingest.frames import parse_utc, valid_ids
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import TextSource
 
@@ -158,7 +158,7 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
 
 def _parse_times(raw: pd.Series) -> pd.Series:
     """`2021-04-30 09:32 +0000` (always UTC); ISO variants from re-saved files are accepted too."""
-    times = pd.to_datetime(raw, format="%Y-%m-%d %H:%M %z", utc=True, errors="coerce")
+    times = parse_utc(raw, "legacy")
     retry = times.isna() & (raw != "")
     if retry.any():
         # Naive times are taken as UTC, which is what the export wrote before re-saving.

@@ -32,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from curation.errors import ImportFailed
-from curation.ingest.frames import empty_daily, later, newest, tweets_frame
+from curation.ingest.frames import empty_daily, later, newest, parse_utc, tweets_frame
 from curation.ingest.limits import MAX_ROWS
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import UTF8_BOM, hashtags_in, join_domains, link_domains, mentions_in, unescape_html
@@ -40,7 +40,6 @@ from curation.ingest.text import UTF8_BOM, hashtags_in, join_domains, link_domai
 _YTD_RE = re.compile(rb"\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=\s*")
 _GRAILBIRD_RE = re.compile(rb"\s*Grailbird\.data\.([A-Za-z0-9_]+)\s*=\s*")
 _THAR_RE = re.compile(rb"\s*window\.__THAR_CONFIG\s*=\s*")
-_TIME_FORMAT = "%a %b %d %H:%M:%S %z %Y"
 _LEADING_MENTIONS_RE = re.compile(r"^(?:[@＠][A-Za-z0-9_]{1,15}\s+)+")
 _MEDIA_RANK = {"video": 3, "animated_gif": 2, "photo": 1}
 ARCHIVE_WARNING = "Archives have no impressions or clicks: only likes and reposts are imported."
@@ -279,9 +278,7 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
     rows_read = offset
     cols.transpose()
 
-    created = pd.to_datetime(
-        pd.Series(cols.created, dtype=object), format=_TIME_FORMAT, utc=True, errors="coerce"
-    ).astype("datetime64[ns, UTC]")
+    created = parse_utc(pd.Series(cols.created, dtype="str"), "archive")
     good = created.notna().to_numpy()
     # Plain-Python bookkeeping below: set lookups on 100k ids beat pandas' isin on Arrow strings.
     keep: list[int] = []
