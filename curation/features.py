@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -67,7 +66,7 @@ def text_for_model(text: str) -> str:
 def draft_frame(texts: Sequence[str]) -> pd.DataFrame:
     """Structure columns of the canonical frame derived from draft text alone (media unknown)."""
     texts = [str(t or "") for t in texts]
-    domains = [" ".join(sorted({link_domain(u) for u in URL_RE.findall(t)})) for t in texts]
+    domains = [" ".join(sorted({d for d in (link_domain(u) for u in URL_RE.findall(t)) if d})) for t in texts]
     return pd.DataFrame(
         {
             "text": texts,
@@ -79,6 +78,37 @@ def draft_frame(texts: Sequence[str]) -> pd.DataFrame:
             "media_type": [None] * len(texts),
         }
     )
+
+
+def draft_structure(texts: Sequence[str]) -> list[dict[str, float]]:
+    """Raw structure features of draft texts without pandas (scoring one draft must take milliseconds).
+
+    Same values as structure_values(draft_frame(texts), ...), media unknown (NaN); link domains
+    are returned as "dom:<domain>" keys set to 1.0.
+    """
+    out = []
+    for text in texts:
+        text = str(text or "")
+        domains = {d for d in (link_domain(u) for u in URL_RE.findall(text)) if d}
+        plain = URL_RE.sub(" ", text)
+        tags = len(HASHTAG_RE.findall(text))
+        row = {
+            "has_link": float(bool(domains)),
+            "n_links": float(np.log1p(len(domains))),
+            "media_photo": np.nan,
+            "media_video": np.nan,
+            "media_gif": np.nan,
+            "mentions": float(np.log1p(len(MENTION_RE.findall(text)))),
+            "hashtags": float(np.log1p(tags)),
+            "hashtags_3plus": float(tags >= 3),
+            "length": float(np.log1p(len(plain))),
+            "question": float("?" in plain),
+            "numbers": float(bool(DIGIT_RE.search(MENTION_RE.sub(" ", plain)))),
+            "is_reply": float(text.lstrip().startswith("@")),
+        }
+        row.update({f"dom:{d}": 1.0 for d in domains})
+        out.append(row)
+    return out
 
 
 def structure_values(rows: pd.DataFrame, domains: Sequence[str], media_known: bool = True) -> pd.DataFrame:
@@ -123,7 +153,7 @@ def top_domains(rows: pd.DataFrame) -> list[str]:
 
 def local_parts(times: pd.Series | pd.DatetimeIndex | Sequence[pd.Timestamp], tz: str) -> tuple[np.ndarray, np.ndarray]:
     """(weekday 0=Mon, hour) of UTC timestamps in the account's timezone."""
-    idx = pd.DatetimeIndex(pd.to_datetime(pd.Series(list(times) if not isinstance(times, pd.Series) else times)))
+    idx = pd.DatetimeIndex(times if isinstance(times, pd.Series | pd.DatetimeIndex) else list(times))
     if idx.tz is None:
         idx = idx.tz_localize("UTC")
     local = idx.tz_convert(tz)
@@ -180,17 +210,12 @@ def history_state(tweets: pd.DataFrame) -> pd.DataFrame:
 
 def _rolling_prior_median(values: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Median of the last STATE_WINDOW non-NaN values strictly before each row's time (t sorted)."""
-    out = np.full(len(values), np.nan)
-    recent: deque[float] = deque(maxlen=STATE_WINDOW)
-    j = 0
-    for i in range(len(values)):
-        while j < len(values) and t[j] < t[i]:
-            if not np.isnan(values[j]):
-                recent.append(values[j])
-            j += 1
-        if recent:
-            out[i] = float(np.median(recent))
-    return out
+    known = ~np.isnan(values)
+    if not known.any():
+        return np.full(len(values), np.nan)
+    medians = pd.Series(values[known]).rolling(STATE_WINDOW, min_periods=1).median().to_numpy()
+    n_before = np.searchsorted(t[known], t, side="left")  # known values strictly earlier than each row
+    return np.where(n_before > 0, medians[np.maximum(n_before - 1, 0)], np.nan)
 
 
 def feature_frame(tweets: pd.DataFrame, tz: str) -> pd.DataFrame:
@@ -313,16 +338,27 @@ def _tfidf(counts: sp.csr_matrix, cols: np.ndarray, idf: np.ndarray) -> sp.csr_m
     return normalize(x, norm="l2", copy=False)
 
 
+_PLACEHOLDER = "\x01"  # the one term of an empty vocabulary: never produced by either analyser
+
+
 def _vectorizer(params: dict, terms: np.ndarray, idf: np.ndarray) -> TfidfVectorizer:
-    """A fitted TfidfVectorizer equivalent to the kept terms and idf (used for drafts and persisted)."""
-    vocab = {str(t): i for i, t in enumerate(terms)} or {"\x00": 0}
+    """A fitted TfidfVectorizer with exactly these terms (in column order) and idf weights."""
+    vocab = {str(t): i for i, t in enumerate(terms)} or {_PLACEHOLDER: 0}
     if len(idf) == 0:
         idf = np.ones(1)
     vec = TfidfVectorizer(**params, sublinear_tf=True, dtype=np.float32, vocabulary=vocab)
     vec.fit([""])
     vec.idf_ = np.asarray(idf, np.float64)
-    vec.vocabulary = None  # vocabulary_ holds it; don't persist the terms twice
+    vec.vocabulary = None  # vocabulary_ holds the terms
     return vec
+
+
+def _terms(vec: TfidfVectorizer) -> np.ndarray:
+    """The vectoriser's terms in column order, as a fixed-width unicode array."""
+    terms = np.empty(len(vec.vocabulary_), dtype=object)
+    for term, i in vec.vocabulary_.items():
+        terms[i] = term
+    return terms.astype(str)
 
 
 @dataclass
@@ -396,6 +432,21 @@ class FeatureSpace:
         self.word = _vectorizer(WORD_PARAMS, counts.word_terms[cols_w], idf_w)
         self.char = _vectorizer(CHAR_PARAMS, counts.char_terms[cols_c], idf_c)
 
+    def text_arrays(self) -> dict[str, np.ndarray]:
+        """Terms and idf of both vectorisers as plain arrays (what an artifact stores)."""
+        if self.word is None or self.char is None:
+            return {}
+        return {"word_terms": _terms(self.word), "word_idf": np.asarray(self.word.idf_, np.float64),
+                "char_terms": _terms(self.char), "char_idf": np.asarray(self.char.idf_, np.float64)}  # fmt: skip
+
+    def set_text_arrays(self, arrays: dict[str, np.ndarray]) -> None:
+        """Rebuild the vectorisers from text_arrays() output."""
+        if not arrays:
+            self.word = self.char = None
+            return
+        self.word = _vectorizer(WORD_PARAMS, arrays["word_terms"], arrays["word_idf"])
+        self.char = _vectorizer(CHAR_PARAMS, arrays["char_terms"], arrays["char_idf"])
+
     def text_from_counts(self, counts: TextCounts) -> sp.csr_matrix:
         """The text block for rows whose counts share the fitted counts' columns (training rows)."""
         if self._cols is None:
@@ -419,6 +470,14 @@ class FeatureSpace:
         vals = vals.reindex(columns=self.struct_names, fill_value=0.0).to_numpy(float)
         k = len(self.struct_names)
         return self._centre(vals, slice(0, k))
+
+    def draft_struct_block(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(struct_block, has_link) for draft texts (media unknown), computed without pandas."""
+        rows = draft_structure(texts)
+        raw = np.array([[r.get(n, 0.0) for n in self.struct_names] for r in rows], dtype=float)
+        k = len(self.struct_names)
+        has_link = np.array([r["has_link"] > 0 for r in rows], dtype=bool)
+        return self._centre(raw.reshape(len(rows), k), slice(0, k)), has_link
 
     def time_block(self, times: pd.Series | Sequence[pd.Timestamp]) -> np.ndarray:
         k = len(self.struct_names)

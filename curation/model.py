@@ -138,11 +138,11 @@ class TrainedModel:
     # ---- scoring: log score = draft part (text + structure) + slot part (time + state + intercept)
 
     def _draft_part(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        rows = draft_frame(texts)
-        f = self.space.struct_block(rows, media_known=False) @ self._w_struct
+        struct, link = self.space.draft_struct_block(texts)
+        f = struct @ self._w_struct
         if self._n_text:
             f = f + np.asarray(self.space.text_block(texts) @ self._w_text).ravel()
-        return f, rows["has_link"].to_numpy(bool)
+        return f, link
 
     def _slot_part(self, slots: list[pd.Timestamp]) -> np.ndarray:
         return (
@@ -317,7 +317,7 @@ def _train(tweets: pd.DataFrame, tz: str, include_replies: bool, include_retweet
         notes=list(data.notes),
     )
     card.verdict = _verdict(card)
-    stats = hint_stats(rows, y, data.target, tz, data.history)
+    stats = hint_stats(rows, y, data.target, tz, data.history, counts)
     return TrainedModel(card, space_all, scorer, acc_state, y, stats, _default_slot(rows, tz))
 
 
@@ -453,11 +453,16 @@ def _fingerprint(rows: pd.DataFrame, y: np.ndarray, tz: str, replies: bool, retw
 
 # --------------------------------------------------------------------------- persistence
 
-_REQUIRED = {"word", "char", "coef", "mean", "scale", "post_times_ns", "past_target", "card", "meta"}
+_REQUIRED = {"coef", "mean", "scale", "post_times_ns", "past_target", "card", "meta"}
+_TEXT_ARRAYS = ("word_terms", "word_idf", "char_terms", "char_idf")
 
 
 def dumps(model: TrainedModel) -> bytes:
-    """skops artifact (ZIP_DEFLATED): vectorisers and numpy arrays, with the card and settings as JSON text."""
+    """skops artifact (ZIP_DEFLATED) of numpy arrays plus the card and settings as JSON text.
+
+    The vectorisers are stored as their term and idf arrays and rebuilt on load: a 50k-term
+    vocabulary as a dict costs skops one node per term (seconds to load), as an array milliseconds.
+    """
     space, sc, st = model.space, model.scorer, model.state
     meta = {
         "model_version": MODEL_VERSION, "tz": space.tz, "domains": space.domains, "with_reply": space.with_reply,
@@ -468,8 +473,7 @@ def dumps(model: TrainedModel) -> bytes:
     }  # fmt: skip
     return pack(
         {
-            "word": space.word,
-            "char": space.char,
+            **space.text_arrays(),
             "coef": np.asarray(sc.coef, np.float64),
             "mean": np.asarray(space.mean, np.float64),
             "scale": np.asarray(space.scale, np.float64),
@@ -486,9 +490,10 @@ def loads(data: bytes) -> TrainedModel:
     p = unpack(data, _REQUIRED)
     meta, card = orjson.loads(p["meta"]), ModelCard.from_dict(orjson.loads(p["card"]))
     space = FeatureSpace(
-        tz=meta["tz"], domains=meta["domains"], with_reply=meta["with_reply"], word=p["word"], char=p["char"],
-        struct_names=meta["struct_names"], mean=p["mean"], scale=p["scale"], text_weight=meta["text_weight"],
+        tz=meta["tz"], domains=meta["domains"], with_reply=meta["with_reply"], struct_names=meta["struct_names"],
+        mean=p["mean"], scale=p["scale"], text_weight=meta["text_weight"],
     )  # fmt: skip
+    space.set_text_arrays({k: p[k] for k in _TEXT_ARRAYS if k in p})
     scorer = Scorer(meta["form"], meta["alpha"], p["coef"], meta["intercept"], meta["uses_text"], meta["offset"],
                     tuple(meta["smear"]), tuple(meta["q"]))  # fmt: skip
     reach = math.nan if meta["reach_level"] is None else meta["reach_level"]

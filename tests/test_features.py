@@ -143,3 +143,18 @@ def test_draft_state_follows_recent_history_then_the_usual_rhythm():
     # reach level: median of the last originals' impressions
     originals = tweets.loc[~tweets["is_reply"], "impressions"].astype(float)
     assert soon["reach_level"] == pytest.approx(np.log1p(np.median(originals)))
+
+
+def test_fast_draft_structure_matches_the_frame_path():
+    texts = [
+        "@dana thanks! #data #BI #SaaS https://www.northwind.io/x?y=1 and https://t.co/abc",
+        "gm everyone",
+        "What is 2 + 2? https://northwind.io/blog/7",
+        "",
+    ]
+    tweets = _history(30)
+    space = FeatureSpace.fit(tweets, history_state(tweets), TZ, with_reply=True)
+    fast, link = space.draft_struct_block(texts)
+    slow = space.struct_block(draft_frame(texts), media_known=False)
+    np.testing.assert_allclose(fast, slow)
+    assert link.tolist() == [True, False, True, False]

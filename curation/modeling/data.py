@@ -111,11 +111,13 @@ def prepare(
         raise NotEnoughData(
             f"{n_clicks} {kind} with url clicks; need {MIN_TRAIN}. Upload more history, e.g. the tweet activity "
             "CSVs of earlier months (X analytics → export data) or a content CSV covering a longer period."
+            + _replies_hint(history, n_clicks, include_replies, "url_clicks")
         )
     else:
         raise NotEnoughData(
             f"{n_eng} {kind} with likes or reposts; need {MIN_TRAIN}. Upload more history, e.g. your X data "
             "archive (tweets.js) or analytics exports covering more months."
+            + _replies_hint(history, n_eng, include_replies, "engagement")
         )
     sel = base.index[y.notna().to_numpy()]
     rows = history.loc[sel].reset_index(drop=True)
@@ -128,6 +130,18 @@ def prepare(
         history=history,
         notes=notes,
     )
+
+
+def _replies_hint(history: pd.DataFrame, n_have: int, include_replies: bool, target: str) -> str:
+    """' Or count your N replies ...' when replies with the target would make up the shortfall."""
+    if include_replies:
+        return ""
+    replies = history.loc[history["is_reply"].to_numpy() & ~history["is_retweet"].to_numpy()]
+    values = pd.to_numeric(replies["url_clicks"], errors="coerce") if target == "url_clicks" else engagement(replies)
+    n_replies = int(values.notna().sum())
+    if n_replies and n_replies + n_have >= MIN_TRAIN:
+        return f" Or learn from your {n_replies} replies too (workspace settings: include replies)."
+    return ""
 
 
 def split_point(times: pd.Series, share: float) -> int:

@@ -1,4 +1,4 @@
-"""skops artifacts with an explicit allow-list of types: no pickle, nothing executable on load."""
+"""skops artifacts with an explicit allow-list of types (builtins and numpy arrays only): no pickle."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import io
 import json
 import zipfile
 
+import numpy as np
 import skops.io as sio
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from curation.errors import CurationError
 
@@ -22,21 +22,18 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "builtins.bool",
     "builtins.NoneType",
     "numpy.ndarray",
-    "numpy.dtype",
-    "numpy.float32",
-    "numpy.float64",
-    "numpy.int64",
-    "sklearn.feature_extraction.text.TfidfVectorizer",
-    "sklearn.feature_extraction.text.TfidfTransformer",
 )
 
 
 def pack(payload: dict) -> bytes:
-    """skops.io bytes (ZIP_DEFLATED); vectoriser vocabularies are cast to Python int first."""
-    for value in payload.values():
-        if isinstance(value, TfidfVectorizer) and hasattr(value, "vocabulary_"):
-            # numpy ints in a dict make skops write one file per term: minutes instead of milliseconds
-            value.vocabulary_ = {str(k): int(v) for k, v in value.vocabulary_.items()}
+    """skops.io bytes (ZIP_DEFLATED) of a dict of plain values and numpy arrays.
+
+    Vectorisers travel as term/idf arrays, not objects: a vocabulary dict costs skops one node per
+    term (with numpy int values even one file per term), an array one .npy file.
+    """
+    bad = sorted(k for k, v in payload.items() if not isinstance(v, str | int | float | bool | np.ndarray | None))
+    if bad:
+        raise TypeError(f"only plain values and numpy arrays are persisted, not {bad}")
     return sio.dumps(payload, compression=zipfile.ZIP_DEFLATED)
 
 
