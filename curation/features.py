@@ -63,6 +63,11 @@ def text_for_model(text: str) -> str:
     return URL_RE.sub(_link, text or "")
 
 
+def has_number(text: str) -> bool:
+    """A digit in the words themselves (not in links, @handles or #hashtags like #B2B)."""
+    return bool(DIGIT_RE.search(HASHTAG_RE.sub(" ", MENTION_RE.sub(" ", URL_RE.sub(" ", text)))))
+
+
 def draft_frame(texts: Sequence[str]) -> pd.DataFrame:
     """Structure columns of the canonical frame derived from draft text alone (media unknown)."""
     texts = [str(t or "") for t in texts]
@@ -103,7 +108,7 @@ def draft_structure(texts: Sequence[str]) -> list[dict[str, float]]:
             "hashtags_3plus": float(tags >= 3),
             "length": float(np.log1p(len(plain))),
             "question": float("?" in plain),
-            "numbers": float(bool(DIGIT_RE.search(MENTION_RE.sub(" ", plain)))),
+            "numbers": float(has_number(text)),
             "is_reply": float(text.lstrip().startswith("@")),
         }
         row.update({f"dom:{d}": 1.0 for d in domains})
@@ -131,7 +136,7 @@ def structure_values(rows: pd.DataFrame, domains: Sequence[str], media_known: bo
         "hashtags_3plus": (tags >= 3).astype(float),
         "length": np.log1p(plain.str.len().to_numpy(float)),
         "question": plain.str.contains("?", regex=False).to_numpy(float),
-        "numbers": plain.map(lambda t: bool(DIGIT_RE.search(MENTION_RE.sub(" ", t)))).to_numpy(float),
+        "numbers": text.map(has_number).to_numpy(float),
     }
     if not media_known:
         for col in ("media_photo", "media_video", "media_gif"):

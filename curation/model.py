@@ -13,6 +13,7 @@ import numpy as np
 import orjson
 import pandas as pd
 import scipy
+import scipy.sparse as sp
 import sklearn
 import skops
 from sklearn.linear_model import Ridge
@@ -329,8 +330,22 @@ class _Evaluated:
     coverage: float
 
 
-def _evaluate(X, y, imp, offset, link, tr: slice, te: slice, forms, uses_text: bool) -> _Evaluated:
-    """Select on the inner folds of the training part, fit it on the whole part, score the holdout."""
+def _evaluate(
+    X: sp.csr_matrix,
+    y: np.ndarray,
+    imp: np.ndarray,
+    offset: np.ndarray,
+    link: np.ndarray,
+    tr: slice,
+    te: slice,
+    forms: Sequence[str],
+    uses_text: bool,
+) -> _Evaluated:
+    """Select on the inner time-ordered folds of the training part, fit on the whole part, score the holdout.
+
+    The inner folds share the training part's vocabulary and idf (unsupervised, and the holdout is
+    never part of it): refitting the vectoriser per fold would double the training time.
+    """
     sel = fitting.select(X[tr], y[tr], imp[tr], offset[tr], link[tr], forms)
     smear, q = fitting.calibrate(sel.form, sel.resid, sel.resid_link)
     coef, b = fitting.fit_form(sel.form, sel.alpha, X[tr], y[tr], imp[tr])

@@ -127,7 +127,7 @@ def test_mid_morning_slot_beats_evening_for_the_same_text(trained):
 
 
 def test_explanation_names_link_and_words(trained):
-    exp = trained.explain(USEFUL, at=local("2026-11-03 10:00"))
+    exp = trained.explain(USEFUL, at=local("2026-11-03 10:00"), top=10)
     ups = dict(exp.up)
     assert any(label.startswith("has a link") for label in ups)
     assert any(label == "the word 'guide'" for label in ups)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from curation.features import DIGIT_RE, MENTION_RE, URL_RE, FeatureSpace, text_for_model
+from curation.features import URL_RE, FeatureSpace, has_number, text_for_model
 
 _STRIP = ".,;:!?()[]{}\"'“”‘’…-–—*"
 MAX_WORD_LABEL = 24
@@ -15,10 +15,6 @@ MAX_WORD_LABEL = 24
 
 def asks_question(text: str) -> bool:
     return "?" in URL_RE.sub(" ", str(text))
-
-
-def has_number(text: str) -> bool:
-    return bool(DIGIT_RE.search(MENTION_RE.sub(" ", URL_RE.sub(" ", str(text)))))
 
 
 def _char_grams(word: str) -> set[str]:
