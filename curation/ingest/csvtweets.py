@@ -68,7 +68,7 @@ def finish(
             "created_at": times,
             "text": text_arr,
             "is_reply": replies_from_text(text_arr, own),
-            "has_link": np.array([d != "" for d in domains], dtype=bool),
+            "has_link": domains != "",
             "link_domains": domains,
             "n_hashtags": count_hashtags(text_arr),
             "n_mentions": count_mentions(text_arr),

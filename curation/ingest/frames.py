@@ -123,8 +123,11 @@ def to_int64(values: Any) -> pd.Series:
             return _strings_to_int64(values)
         return _floats_to_int64(values.cast(pa.float64()))
     # Python objects: archive counts are strings ("12"), Grailbird's are ints.
-    strings = [None if v is None or isinstance(v, bool) else str(v) for v in values]
-    return _strings_to_int64(pa.array(strings, pa.string()))
+    try:
+        return _strings_to_int64(pa.array(values, pa.string()))
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        strings = [None if v is None or isinstance(v, bool) else str(v) for v in values]
+        return _strings_to_int64(pa.array(strings, pa.string()))
 
 
 def _strings_to_int64(arr: pa.Array) -> pd.Series:

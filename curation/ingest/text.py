@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import functools
 import html
 import re
 from collections.abc import Iterable
@@ -36,7 +37,7 @@ _INEXACT_AT_RE2 = "[A-Za-z0-9._%+-]@|＠"
 _MENTION_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[@＠][A-Za-z0-9_]")
 _URL_START_RE2 = r"(?i)https?://"
 _HOST_RE2 = r"(?i)https?://(?P<host>[^/\s?#<>\"'\\]+)"
-_HOST_RE = re.compile(r"https?://([^/\s?#<>\"'\\]+)", re.IGNORECASE)
+_HOST_RE = re.compile(r"\s*https?://([^/\s?#<>\"'\\]+)", re.IGNORECASE)
 _LEADING_HANDLE_RE2 = r"^[@＠][A-Za-z0-9_]"
 
 # On-platform links (quoted tweets, profiles, media pages) are not "external" links.
@@ -280,14 +281,20 @@ def mentions_in(text: str) -> int:
 
 def url_domain(url: str) -> str | None:
     """Lower-case host without 'www.'; None for on-platform (twitter.com/x.com) or bad URLs."""
-    try:
-        host = urlsplit(url.strip()).hostname
-    except ValueError:
-        return None
+    m = _HOST_RE.match(url.strip())
+    if m:
+        host = m.group(1).rsplit("@", 1)[-1]  # drop any user:password@
+    else:
+        try:
+            host = urlsplit(url.strip()).hostname or ""
+        except ValueError:
+            return None
     return _clean_host(host) if host else None
 
 
+@functools.lru_cache(maxsize=4096)
 def _clean_host(host: str) -> str | None:
+    # Cached: an account links to the same few sites again and again.
     host = host.lower().rstrip(".")
     if ":" in host:
         host = host.split(":", 1)[0]
@@ -308,12 +315,13 @@ def join_domains(urls: Iterable[str]) -> str:
     return " ".join(seen)
 
 
-def link_domains(texts: pa.Array) -> list[str]:
+def link_domains(texts: pa.Array) -> np.ndarray:
     """External domains of the URLs written in each text (t.co when the export shortened them).
 
-    Most texts hold zero or one URL: those are done by Arrow kernels; the rest in Python.
+    Returns an object array of space-separated domains ("" when none). Most texts hold zero or
+    one URL: those are done entirely by Arrow kernels; texts with several URLs in Python.
     """
-    out = [""] * len(texts)
+    out = np.full(len(texts), "", dtype=object)
     n_urls = np.zeros(len(texts), np.int64)
     with_urls = _rows_matching(texts, "://") if len(texts) else []
     if len(with_urls):
@@ -323,28 +331,34 @@ def link_domains(texts: pa.Array) -> list[str]:
     single = (n_urls == 1).nonzero()[0]
     if len(single):
         hosts = pc.struct_field(pc.extract_regex(pc.take(texts, pa.array(single)), _HOST_RE2), [0])
-        cache: dict[str, str] = {}
-        for i, host in zip(single, hosts.to_pylist(), strict=True):
-            if host:
-                dom = cache.get(host)
-                if dom is None:
-                    dom = cache[host] = _clean_host(host) or ""
-                out[i] = dom
+        out[single] = _clean_hosts(hosts).to_pylist()
     multi = (n_urls > 1).nonzero()[0]
     if len(multi):
         for i, text in zip(multi, pc.take(texts, pa.array(multi)).to_pylist(), strict=True):
             seen: dict[str, None] = {}
             for host in _HOST_RE.findall(text):
-                dom = _clean_host(host)
+                dom = _clean_host(host.rsplit("@", 1)[-1])
                 if dom:
                     seen.setdefault(dom, None)
             out[i] = " ".join(seen)
     return out
 
 
+def _clean_hosts(hosts: pa.Array) -> pa.Array:
+    """_clean_host for a whole array ("" where _clean_host gives None)."""
+    hosts = pc.utf8_lower(hosts.fill_null(""))
+    hosts = pc.replace_substring_regex(hosts, r"^[^@]*@|:.*$|\.+$", "")
+    hosts = pc.replace_substring_regex(hosts, r"^www\.", "")
+    platform = pc.or_(
+        pc.is_in(hosts, value_set=pa.array(list(_PLATFORM_DOMAINS))),
+        pc.match_substring_regex(hosts, r"\.(?:twitter|x)\.com$"),
+    )
+    return pc.if_else(platform, "", hosts)
+
+
 def domains_in_text(text: str) -> str:
     """External domains of URLs written in one text."""
-    return link_domains(pa.array([text], pa.string()))[0]
+    return str(link_domains(pa.array([text], pa.string()))[0])
 
 
 def replies_from_text(texts: pa.Array, own: str | None) -> np.ndarray:

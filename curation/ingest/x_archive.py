@@ -303,28 +303,33 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
     else:
         is_reply = [bool(cols.reply_status[i]) and cols.reply_status[i] not in seen for i in keep]
 
-    pick = pa.array(keep, pa.int64())
-    texts = unescape_html(pc.take(pa.array(cols.texts, pa.string()), pick))
-    domains = [cols.domains[i] for i in keep]
+    everything = len(keep) == len(cols.ids)
+
+    def sel(column: list[Any]) -> list[Any]:
+        return column if everything else [column[i] for i in keep]
+
+    texts = pa.array(cols.texts, pa.string())
+    texts = unescape_html(texts if everything else pc.take(texts, pa.array(keep, pa.int64())))
+    domains = sel(cols.domains)
     if fmt == "grailbird":
         # 2009-era tweets often have empty entities although the text holds a link.
         from_text = link_domains(texts)
-        domains = [d or t for d, t in zip(domains, from_text, strict=True)]
+        domains = [d or str(t) for d, t in zip(domains, from_text, strict=True)]
     frame = tweets_frame(
         {
-            "tweet_id": [cols.ids[i] for i in keep],
-            "created_at": created.take(keep),
+            "tweet_id": sel(cols.ids),
+            "created_at": created if everything else created.take(keep),
             "text": texts,
             "is_reply": is_reply,
-            "is_retweet": [cols.retweet[i] for i in keep],
+            "is_retweet": sel(cols.retweet),
             "has_link": [d != "" for d in domains],
             "link_domains": domains,
-            "n_hashtags": [cols.hashtags[i] for i in keep],
-            "n_mentions": [cols.mentions[i] for i in keep],
-            "media_type": [cols.media[i] for i in keep],
-            "lang": [cols.lang[i] for i in keep],
-            "likes": [cols.likes[i] for i in keep],
-            "reposts": [cols.reposts[i] for i in keep],
+            "n_hashtags": sel(cols.hashtags),
+            "n_mentions": sel(cols.mentions),
+            "media_type": sel(cols.media),
+            "lang": sel(cols.lang),
+            "likes": sel(cols.likes),
+            "reposts": sel(cols.reposts),
         },
         len(keep),
     )
