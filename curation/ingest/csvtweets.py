@@ -7,6 +7,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.ingest.csvread import normalise_header
 from curation.ingest.frames import as_of_from_name, empty_daily, later, newest, tweets_frame
@@ -98,8 +100,8 @@ def finish(
 
 def keep_most_impressions(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     """One row per tweet id: the one with the most impressions (metrics only grow)."""
-    dup = frame["tweet_id"].duplicated(keep=False)
-    if not dup.any():
+    ids = pa.array(frame["tweet_id"].array, pa.string())
+    if pc.count_distinct(ids).as_py() == len(ids):  # the usual case, without a pandas hash table
         return frame, 0
     order = frame["impressions"].astype("Float64").fillna(-1.0)
     ranked = frame.assign(_imp=order).sort_values("_imp", ascending=False, kind="stable")
