@@ -135,6 +135,7 @@ def import_parsed(
     current = before
     reports: list[FileReport] = []
     touched: list[pd.Index] = []
+    dirty: list[pd.Index] = []
     # Oldest export first, so the newest numbers are the ones that stay.
     order = sorted(range(len(parsed)), key=lambda i: (parsed[i].as_of is not None, parsed[i].as_of or 0))
     by_index: dict[int, FileReport] = {}
@@ -155,6 +156,7 @@ def import_parsed(
             current, counts = merge_into(current, p.tweets[list(TWEET_COLUMNS)], p.format, p.as_of)
             rep.new, rep.updated, rep.unchanged = counts.new, counts.updated, counts.unchanged
             touched.append(pd.Index(p.tweets["tweet_id"].astype(str)))
+            dirty.append(counts.dirty)
         rep.daily_days = _merge_daily(session, workspace_id, upload.id, p.daily)
         if p.followers is not None or p.following is not None:
             _store_audience(session, workspace_id, upload.id, p)
@@ -162,8 +164,10 @@ def import_parsed(
     reports = [by_index[i] for i in range(len(parsed))]
     if progress:
         progress(0.9, "Writing to the database")
-    all_touched = touched[0].append(touched[1:]).unique() if touched else pd.Index([])
-    write_merged(session, workspace_id, upload.id, before, current, all_touched)
+    def union(parts: list[pd.Index]) -> pd.Index:
+        return parts[0].append(parts[1:]).unique() if parts else pd.Index([])
+
+    write_merged(session, workspace_id, upload.id, before, current, union(dirty), union(touched))
 
     times = pd.concat([p.tweets["created_at"] for p in parsed if len(p.tweets)]) if any(
         len(p.tweets) for p in parsed

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Executable, String, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from curation.schema import METRICS, TWEET_COLUMNS
@@ -44,13 +44,17 @@ _STATE_COLUMNS = ("pk", "text_rank", "metrics_as_of", "source_format")
 def load_tweets(session: Session, workspace_id: int, actor: Actor, include_state: bool = False) -> pd.DataFrame:
     """The workspace's tweets as a canonical frame (schema.TWEET_COLUMNS), oldest first."""
     require_role(session, workspace_id, actor, "viewer")
-    cols = [getattr(Tweet, c) for c in TWEET_COLUMNS]
+    # Times come back raw and are parsed in one vectorised step (SQLite's per-row parsing is slow).
+    cols = [type_coerce(Tweet.created_at, String).label("created_at") if c == "created_at" else getattr(Tweet, c)
+            for c in TWEET_COLUMNS]
     if include_state:
-        cols += [Tweet.id.label("pk"), Tweet.text_rank, Tweet.metrics_as_of, Tweet.source_format]
+        cols += [Tweet.id.label("pk"), Tweet.text_rank, type_coerce(Tweet.metrics_as_of, String).label("metrics_as_of"),
+                 Tweet.source_format]
     stmt = select(*cols).where(Tweet.workspace_id == workspace_id).order_by(Tweet.created_at, Tweet.tweet_id)
-    rows = session.execute(stmt).all()
+    rows = session.execute(stmt).tuples().all()
     names = list(TWEET_COLUMNS) + (list(_STATE_COLUMNS) if include_state else [])
-    frame = pd.DataFrame.from_records(rows, columns=names)
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    frame = pd.DataFrame({name: pd.Series(col, dtype=object) for name, col in zip(names, columns, strict=True)})
     return normalise_tweets(frame)
 
 
@@ -76,9 +80,12 @@ def normalise_tweets(frame: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass
 class MergeCounts:
+    """What one file did to the merged frame; ``dirty`` are the ids whose row must be written."""
+
     new: int
     updated: int
     unchanged: int
+    dirty: pd.Index
 
 
 def _differs(a: pd.Series, b: pd.Series) -> np.ndarray:
@@ -137,23 +144,41 @@ def merge_into(
         for col in (*STRUCT_COLUMNS, *METRICS):
             changed |= _differs(merged[col], cur[col])
         n_updated = int(changed.sum())
+        # A newer export with the same numbers is no update, but its date is worth keeping.
+        dirty = changed | _differs(merged["metrics_as_of"], cur_asof)
         current = current.copy()
-        merged = merged[changed]
+        merged = merged[dirty]
         if len(merged):
             current.loc[merged.index, merged.columns] = merged
+        dirty_ids = merged.index
     else:
-        n_updated = 0
+        n_updated, dirty_ids = 0, pd.Index([])
     if len(new_ids):
         current = pd.concat([current, inc.loc[new_ids, current.columns]]) if len(current) else inc.loc[new_ids]
-    counts = MergeCounts(new=len(new_ids), updated=n_updated, unchanged=len(both) - n_updated)
+    counts = MergeCounts(new=len(new_ids), updated=n_updated, unchanged=len(both) - n_updated,
+                         dirty=dirty_ids.append(new_ids))
     return current, counts
 
 
 def _records(frame: pd.DataFrame, columns: list[str]) -> list[dict]:
-    """Rows as dicts for the database driver: pandas NA -> None, numpy scalars -> Python."""
-    out = frame[columns].astype(object)
-    out = out.where(out.notna(), None)
-    return out.to_dict("records")
+    """Rows as dicts for the driver: column-wise conversion to Python values, missing -> None."""
+    values = []
+    for col in columns:
+        series = frame[col]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            arr = np.array(series.dt.to_pydatetime(), dtype=object)
+        else:
+            arr = series.astype(object).to_numpy(copy=True)
+        arr[series.isna().to_numpy()] = None
+        values.append(arr.tolist())
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
+
+
+def _executemany(session: Session, stmt: Executable, records: list[dict], chunk: int = 20_000) -> None:
+    """Core executemany in chunks: the ORM's per-row bookkeeping costs more than the writes."""
+    conn = session.connection()
+    for start in range(0, len(records), chunk):
+        conn.execute(stmt, records[start : start + chunk])
 
 
 def write_merged(
@@ -162,47 +187,46 @@ def write_merged(
     upload_id: int,
     before: pd.DataFrame,
     after: pd.DataFrame,
+    dirty: pd.Index,
     touched: pd.Index,
 ) -> None:
-    """Write the rows of ``after`` that are new or differ from ``before``, and link ``touched`` to the upload."""
+    """Write the ``dirty`` rows of ``after`` (insert new ids, update known ones); link ``touched`` to the upload."""
     value_cols = [c for c in TWEET_COLUMNS if c != "tweet_id"] + ["text_rank", "metrics_as_of", "source_format"]
-    after = after.copy()
-    after.index.name = "tweet_id"
-    is_new = ~after.index.isin(before.index)
-    new_rows = after[is_new].reset_index()
+    table = Tweet.__table__
+    rows = after.loc[dirty.unique()]
+    is_new = ~rows.index.isin(before.index)
+    new_rows = rows[is_new].rename_axis("tweet_id").reset_index()
     if len(new_rows):
         new_rows["workspace_id"] = workspace_id
         new_rows["first_upload_id"] = upload_id
         new_rows["last_upload_id"] = upload_id
         new_rows["created_at"] = pd.to_datetime(new_rows["created_at"], utc=True)
         cols = ["workspace_id", "tweet_id", *value_cols, "first_upload_id", "last_upload_id"]
-        records = _records(new_rows, cols)
-        for chunk in range(0, len(records), 5000):
-            session.execute(insert(Tweet), records[chunk : chunk + 5000])
-    old = after[~is_new]
-    if len(old):
-        prev = before.loc[old.index]
-        changed = np.zeros(len(old), dtype=bool)
-        for col in (*STRUCT_COLUMNS, *METRICS, "metrics_as_of", "text_rank", "source_format"):
-            changed |= _differs(old[col], prev[col])
-        upd = old[changed].copy()
-        if len(upd):
-            upd["id"] = prev.loc[upd.index, "pk"].astype(int)
-            upd["last_upload_id"] = upload_id
-            records = _records(upd.reset_index(drop=True), ["id", *value_cols, "last_upload_id"])
-            for chunk in range(0, len(records), 5000):
-                session.execute(update(Tweet), records[chunk : chunk + 5000])
+        _executemany(session, insert(table), _records(new_rows, cols))
+    upd = rows[~is_new].copy()
+    if len(upd):
+        upd["b_id"] = before.loc[upd.index, "pk"].astype(int)
+        upd["last_upload_id"] = upload_id
+        stmt = (
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values({c: bindparam(c) for c in [*value_cols, "last_upload_id"]})
+        )
+        _executemany(session, stmt, _records(upd, ["b_id", *value_cols, "last_upload_id"]))
     if len(touched):
-        ids = pd.DataFrame(
-            session.execute(
-                select(Tweet.tweet_id, Tweet.id).where(Tweet.workspace_id == workspace_id)
-            ).all(),
-            columns=["tweet_id", "pk"],
-        ).set_index("tweet_id")
-        pks = ids.loc[ids.index.intersection(touched), "pk"].astype(int).tolist()
-        links = [{"tweet_pk": pk, "upload_id": upload_id} for pk in pks]
-        for chunk in range(0, len(links), 10000):
-            session.execute(insert(TweetUpload), links[chunk : chunk + 10000])
+        pks = pd.Series(before["pk"].to_numpy(), index=before.index).dropna()
+        known = touched.intersection(pks.index)
+        links = [int(p) for p in pks.loc[known]]
+        fresh = set(touched.difference(pks.index))
+        if fresh:  # ids the database just assigned
+            found = session.execute(
+                select(Tweet.tweet_id, Tweet.id).where(
+                    Tweet.workspace_id == workspace_id, Tweet.first_upload_id == upload_id
+                )
+            ).all()
+            links += [pk for tid, pk in found if tid in fresh]
+        _executemany(session, insert(TweetUpload.__table__), [{"tweet_pk": pk, "upload_id": upload_id}
+                                                              for pk in links])
 
 
 def tweet_count(session: Session, workspace_id: int) -> int:
