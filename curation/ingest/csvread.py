@@ -75,12 +75,19 @@ def first_record(text: str, delim: str) -> list[str]:
     return []
 
 
-def read_table(source: TextSource, ragged_ok: bool = False, columns: Sequence[int] | None = None) -> CsvTable:
-    """Parse the whole CSV into str columns.
+def read_table(
+    source: TextSource,
+    ragged_ok: bool = False,
+    columns: Sequence[int] | None = None,
+    numeric: Sequence[int] = (),
+) -> CsvTable:
+    """Parse the whole CSV; ``columns`` are read (all when None), ``numeric`` ones as floats.
 
-    Arrow's CSV reader handles well-formed exports at full speed (only ``columns`` are
-    materialised); files with ragged rows or broken quoting fall back to the csv module, which
-    reports them row by row instead of failing. Blank lines are not records in either path.
+    Arrow's CSV reader handles well-formed exports at full speed; ``numeric`` columns come out
+    as float64 with NaN for "-" or blanks (the caller turns them into counts). A file where one
+    of them holds text (a repeated header line in a concatenated export) is read again with all
+    columns as str. Files with ragged rows or broken quoting fall back to the csv module, which
+    reports them row by row instead of failing. Blank lines are not records in any path.
     """
     name = source.name
     header, delim = header_cells(source.head)
@@ -89,7 +96,10 @@ def read_table(source: TextSource, ragged_ok: bool = False, columns: Sequence[in
         raise ImportFailed(f"{name}: the first line has no column names. Upload the file as exported.")
     if not ragged_ok:
         wanted = [i for i in (columns if columns is not None else range(width)) if i < width]
-        table = _read_arrow(source.raw, delim, width, wanted)
+        floats = [i for i in numeric if i in wanted]
+        table = _read_arrow(source.raw, delim, width, wanted, floats) if floats else None
+        if table is None:
+            table = _read_arrow(source.raw, delim, width, wanted, [])
         if table is not None:
             _check_rows(table.num_rows, name)
             frame = table.to_pandas()
@@ -99,8 +109,10 @@ def read_table(source: TextSource, ragged_ok: bool = False, columns: Sequence[in
     return _read_tolerant(source.text, name, header, delim)
 
 
-def _read_arrow(data: bytes, delim: str, width: int, wanted: list[int]) -> pa.Table | None:
+def _read_arrow(data: bytes, delim: str, width: int, wanted: list[int], floats: list[int]) -> pa.Table | None:
     names = [f"c{i}" for i in range(width)]
+    types = dict.fromkeys(names, pa.string())
+    types.update({names[i]: pa.float64() for i in floats})
     try:
         return pacsv.read_csv(
             io.BytesIO(data),
@@ -109,13 +121,14 @@ def _read_arrow(data: bytes, delim: str, width: int, wanted: list[int]) -> pa.Ta
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
                 include_columns=[names[i] for i in wanted],
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=types,
+                null_values=["", "-"],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowException, ValueError):
-        return None  # ragged rows, odd quoting, a giant cell: the tolerant path says which
+        return None  # ragged rows, odd quoting, a giant cell, text in a number column
 
 
 def _read_tolerant(text: str, name: str, header: list[str], delim: str) -> CsvTable:

@@ -34,7 +34,12 @@ def data_rows(rows: pd.DataFrame, id_pos: int, id_headers: Collection[str]) -> p
     if header_again.any():
         # Rare path: compare exactly as the header is normalised (BOM, quotes, backslash).
         header_again = ids.map(normalise_header).isin(list(id_headers))
-    empty = (rows.apply(lambda c: c.str.strip() == "")).all(axis=1) if (ids == "").any() else False
+    empty = pd.Series(False, index=rows.index)
+    if (ids == "").any():
+        empty = pd.Series(True, index=rows.index)
+        for col in rows.columns:
+            cells = rows[col]
+            empty &= cells.isna() if cells.dtype.kind == "f" else (cells.str.strip() == "")
     return rows[~(header_again | empty)]
 
 

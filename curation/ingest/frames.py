@@ -153,16 +153,24 @@ def _floats_to_int64(arr: pa.Array) -> pd.Series:
     return pd.Series(pd.arrays.IntegerArray(ints, ~good))
 
 
+def _ids_arrow(ids: Any) -> pa.Array:
+    if isinstance(ids, pa.Array):
+        return ids
+    if isinstance(ids, pd.Series) and ids.dtype == "str":
+        return pa.array(ids.array, pa.string())
+    return pa.array(_plain(ids), pa.string(), from_pandas=True)
+
+
 def valid_ids(ids: Any) -> np.ndarray:
     """Writable mask of ids that are plain digit strings (what every X/Twitter id is)."""
-    arr = ids if isinstance(ids, pa.Array) else pa.array(_plain(ids), pa.string(), from_pandas=True)
+    arr = _ids_arrow(ids)
     ok = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 20))
     return pc.fill_null(ok, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def snowflake_times(ids: Any) -> pd.Series:
     """UTC creation time encoded in Snowflake ids; NaT for pre-2010 or non-numeric ids."""
-    arr = ids if isinstance(ids, pa.Array) else pa.array(_plain(ids), pa.string(), from_pandas=True)
+    arr = _ids_arrow(ids)
     ok = pc.fill_null(pc.match_substring_regex(arr, r"^\d{1,19}$"), False)
     # Exact integer math: float64 would lose the low bits of 19-digit ids.
     nums = pc.cast(pc.if_else(ok, arr, "0"), pa.uint64()).to_numpy(zero_copy_only=False)

@@ -120,7 +120,8 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
     for needed in ("id", "time"):
         if needed not in fields:
             raise ImportFailed(f"{name}: no '{needed}' column. Upload the per-tweet export as downloaded.")
-    table = read_table(source, columns=sorted(fields.values()))
+    metric_cols = [fields[f] for f in _METRIC_FIELDS if f in fields]
+    table = read_table(source, columns=sorted(fields.values()), numeric=metric_cols)
     rows = data_rows(table.rows, fields["id"], ID_HEADERS | {norm[fields["id"]]})
     rows_read = len(rows)
     numbers = rows.index

@@ -93,14 +93,15 @@ def parse_x_content(source: TextSource) -> ParsedFile:
     cells, _ = header_cells(source.head)
     if not known_header(cells):
         warnings.append(POSITION_WARNING)
-    table = read_table(source, columns=range(len(_ORDER)))
+    table = read_table(source, columns=range(len(_ORDER)), numeric=range(4, len(_ORDER)))
     rows = data_rows(table.rows, 0, ID_HEADERS | {normalise_header(cells[0])})
     rows_read = len(rows)
     numbers = rows.index
     empty = pd.Series("", index=rows.index, dtype="str")
-    # Text is kept as written (leading spaces included); every other cell is trimmed.
+    # Text is kept as written (leading spaces included); id, date and link are trimmed; counts
+    # may already be numbers (see read_table).
     col = {
-        f: (rows[i] if f == "text" else rows[i].str.strip()) if i in rows.columns else empty
+        f: (rows[i].str.strip() if f in ("id", "date", "link") else rows[i]) if i in rows.columns else empty
         for i, f in enumerate(_ORDER)
     }
     ids, link = col["id"], col["link"]
