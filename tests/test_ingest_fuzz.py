@@ -25,7 +25,7 @@ from ingest_cases import (
 
 from curation.errors import ImportFailed
 from curation.ingest import parse_files
-from curation.ingest.text import count_hashtags, count_mentions
+from curation.ingest.text import count_hashtags, count_mentions, link_domains, url_domain
 
 FUZZ = settings(
     max_examples=50,
@@ -212,3 +212,23 @@ def test_hashtag_and_mention_counts_match_their_definitions(texts):
     arr = pa.array(texts, pa.string())
     assert list(count_hashtags(arr)) == [len(HASHTAG.findall(t)) for t in texts]
     assert list(count_mentions(arr)) == [len(MENTION.findall(t)) for t in texts]
+
+
+_url_piece = st.sampled_from(
+    ["https://", "HTTP://", "www.", "Example.com", "t.co", "x.com", "twitter.com", "sub.x.com", "/p", ":8080",
+     "user@", "?q", " ", "\n", "a", ".", "日本", "#", "é"]
+)  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None, database=None)
+@given(st.lists(st.lists(_url_piece, max_size=14).map("".join), min_size=1, max_size=5))
+def test_link_domains_match_the_per_url_definition(texts):
+    expected = []
+    for t in texts:
+        seen: dict[str, None] = {}
+        for host in re.findall(r"https?://([^/\s?#<>\"'\\]+)", t, re.IGNORECASE):
+            dom = url_domain("https://" + host)
+            if dom:
+                seen.setdefault(dom, None)
+        expected.append(" ".join(seen))
+    assert list(link_domains(pa.array(texts, pa.string()))) == expected
