@@ -235,7 +235,7 @@ def top_share(y: np.ndarray, pred: np.ndarray, share: float) -> float:
         got += yy[i:j].sum() * take / (j - i)
         taken += take
         i = j
-    return got / total
+    return float(got / total)
 
 
 def rolling_median_baseline(
