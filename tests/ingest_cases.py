@@ -116,9 +116,7 @@ def escape_html(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def legacy_csv(
-    tweets: list[Tweet], header: list[str] | None = None, user: str = "acme", floats: bool = True
-) -> bytes:
+def legacy_csv(tweets: list[Tweet], header: list[str] | None = None, user: str = "acme", floats: bool = True) -> bytes:
     """A legacy per-tweet analytics export: all fields quoted, LF, floats for the first counters."""
     buf = io.StringIO()
     w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\n")
@@ -204,8 +202,7 @@ def archive_tweet(
                 {"name": m, "screen_name": m, "indices": ["0", "1"], "id_str": "1", "id": "1"} for m in mentions
             ],
             "urls": [
-                {"url": "https://t.co/x", "expanded_url": u, "display_url": u[:20], "indices": ["0", "1"]}
-                for u in urls
+                {"url": "https://t.co/x", "expanded_url": u, "display_url": u[:20], "indices": ["0", "1"]} for u in urls
             ],
         },
         "display_text_range": ["0", str(len(t.text))],

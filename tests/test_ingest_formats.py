@@ -86,7 +86,7 @@ def test_concatenated_monthly_exports_skip_headers_and_keep_the_larger_impressio
 
 def test_legacy_floats_dashes_and_entities():
     rows = tweets(2)
-    rows[0].text = "Q&A <today> & \"quotes\", commas\nand a newline"
+    rows[0].text = 'Q&A <today> & "quotes", commas\nand a newline'
     data = legacy_csv(rows).decode().replace('"100.0"', '"-"', 1).encode()
     parsed = one("x.csv", data)
     t = parsed.tweets.set_index("tweet_id")
@@ -261,7 +261,11 @@ def test_archive_replies_threads_retweets_links_media():
         archive_tweet(rt, retweet=True),
         archive_tweet(
             linky,
-            urls=("https://WWW.Blog.Example.org/post", "https://twitter.com/bob/status/123", "https://x.com/i/spaces/1"),
+            urls=(
+                "https://WWW.Blog.Example.org/post",
+                "https://twitter.com/bob/status/123",
+                "https://x.com/i/spaces/1",
+            ),
             hashtags=("a", "b"),
         ),
     ]
@@ -384,8 +388,13 @@ def test_mastodon_html_is_flattened_safely():
                     "content": "<p>answer</p>",
                 },
             },
-            {"id": f"{actor}/statuses/114/activity", "type": "Announce", "actor": actor,
-             "published": "2024-05-02T09:00:00Z", "object": "https://other.example/users/bob/statuses/6"},
+            {
+                "id": f"{actor}/statuses/114/activity",
+                "type": "Announce",
+                "actor": actor,
+                "published": "2024-05-02T09:00:00Z",
+                "object": "https://other.example/users/bob/statuses/6",
+            },
             {"id": "x", "type": "Like", "actor": actor, "object": "y"},
         ],
     }

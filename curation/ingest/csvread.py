@@ -171,6 +171,4 @@ def _read_tolerant(text: str, name: str, header: list[str], delim: str) -> CsvTa
 
 def _check_rows(n: int, name: str) -> None:
     if n > MAX_ROWS:
-        raise ImportFailed(
-            f"{name}: more than {MAX_ROWS:,} rows. Split the export into smaller date ranges."
-        )
+        raise ImportFailed(f"{name}: more than {MAX_ROWS:,} rows. Split the export into smaller date ranges.")

@@ -43,9 +43,7 @@ def data_rows(rows: pd.DataFrame, id_pos: int, id_headers: Collection[str]) -> p
     return rows[~(header_again | empty)]
 
 
-def skip_rows(
-    skipped: list[SkippedRow], numbers: pd.Index, mask: np.ndarray, reason: str | pd.Series
-) -> None:
+def skip_rows(skipped: list[SkippedRow], numbers: pd.Index, mask: np.ndarray, reason: str | pd.Series) -> None:
     """Record every row under ``mask`` as skipped, with one reason or a per-row one."""
     for pos in mask.nonzero()[0]:
         why = reason if isinstance(reason, str) else str(reason.iloc[pos])

@@ -63,10 +63,7 @@ def parse_daily(source: TextSource, fmt: str) -> ParsedFile:
     keep = ~((dates == "") | dates.map(normalise_header).eq("date"))
     rows, dates = rows[keep], dates[keep]
     days = parse_day_strings(dates)
-    skipped = [
-        SkippedRow(int(num), f"date {value[:30]!r} is not a date")
-        for num, value in dates[days.isna()].items()
-    ]
+    skipped = [SkippedRow(int(num), f"date {value[:30]!r} is not a date") for num, value in dates[days.isna()].items()]
     rows, days = rows[days.notna()], days[days.notna()]
     cols: dict[str, object] = {"day": [d.date() for d in days]}
     for pos, cell in enumerate(norm):

@@ -27,7 +27,6 @@ SNOWFLAKE_EPOCH_MS = 1288834974657
 FIRST_SNOWFLAKE_ID = 29_700_859_247
 
 
-
 def empty_tweets() -> pd.DataFrame:
     """A tweet frame with no rows but the canonical columns and dtypes."""
     return _EMPTY_TWEETS.copy()

@@ -95,12 +95,7 @@ def shaped_like(text: str) -> bool:
     if len(cells) < 22:
         return False
     rec = first_record(text, delim)
-    return (
-        len(rec) >= 22
-        and rec[0].strip().isdigit()
-        and "/status/" in rec[1]
-        and bool(_TIME_RE.match(rec[3].strip()))
-    )
+    return len(rec) >= 22 and rec[0].strip().isdigit() and "/status/" in rec[1] and bool(_TIME_RE.match(rec[3].strip()))
 
 
 def parse_legacy_analytics(source: TextSource) -> ParsedFile:

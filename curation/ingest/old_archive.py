@@ -87,8 +87,7 @@ def parse_tweets_csv(source: TextSource, name: str | None = None) -> ParsedFile:
     thread = Counter(u for st, u in zip(statuses, users, strict=True) if u and st in id_set)
     own = thread.most_common(1)[0][0] if thread else None
     is_reply = [
-        bool(st) and (u != own if own is not None else st not in id_set)
-        for st, u in zip(statuses, users, strict=True)
+        bool(st) and (u != own if own is not None else st not in id_set) for st, u in zip(statuses, users, strict=True)
     ]
     frame = tweets_frame(
         {

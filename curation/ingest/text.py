@@ -128,9 +128,7 @@ class TextSource:
             return
         repaired = repair_mojibake(text)
         if repaired is not None:
-            self.warnings.append(
-                "Text had been garbled by a Windows-1252 round trip (e.g. 'Ã©' for 'é'); repaired it."
-            )
+            self.warnings.append("Text had been garbled by a Windows-1252 round trip (e.g. 'Ã©' for 'é'); repaired it.")
             self._set_text(repaired)
             return
         if any(m in body for m in _MOJIBAKE_BYTES[:3]):
@@ -146,9 +144,7 @@ def _looks_utf16(data: bytes) -> bool:
     head = data[:200]
     if len(head) < 8:
         return False
-    return head[1::2].count(0) > 0.8 * len(head[1::2]) or head[0::2].count(0) > 0.8 * len(
-        head[0::2]
-    )
+    return head[1::2].count(0) > 0.8 * len(head[1::2]) or head[0::2].count(0) > 0.8 * len(head[0::2])
 
 
 def repair_mojibake(text: str) -> str | None:
@@ -177,11 +173,6 @@ def as_arrow(values: Any) -> pa.Array:
     if values.type != pa.string():
         values = values.cast(pa.string())
     return values.fill_null("") if values.null_count else values
-
-
-def to_series(values: pa.Array) -> pd.Series:
-    """Arrow strings as a pandas "str" Series without copying."""
-    return pd.Series(values, dtype="str")
 
 
 def _rows_matching(texts: pa.Array, pattern: str) -> np.ndarray:
@@ -360,11 +351,6 @@ def _clean_hosts(hosts: pa.Array) -> pa.Array:
         pc.match_substring_regex(hosts, r"\.(?:twitter|x)\.com$"),
     )
     return pc.if_else(platform, "", hosts)
-
-
-def domains_in_text(text: str) -> str:
-    """External domains of URLs written in one text."""
-    return str(link_domains(pa.array([text], pa.string()))[0])
 
 
 def replies_from_text(texts: pa.Array, own: str | None) -> np.ndarray:

@@ -56,9 +56,7 @@ _CONTENT_ERRORS = (
 )
 
 
-def parse_files(
-    files: Sequence[tuple[str, bytes]], progress: Progress | None = None
-) -> list[ParsedFile]:
+def parse_files(files: Sequence[tuple[str, bytes]], progress: Progress | None = None) -> list[ParsedFile]:
     """Parse one upload (one or more files); see curation.ingest for the contract.
 
     Raises ImportFailed naming the file and what to do when any file cannot be read; nothing
@@ -210,9 +208,7 @@ def _parse_json(name: str, data: bytes) -> ParsedFile:
         ) from None
     if isinstance(doc, dict) and "orderedItems" in doc:
         return parse_mastodon(name, doc)
-    if isinstance(doc, list) and doc and isinstance(doc[0], dict) and (
-        "tweet" in doc[0] or "id_str" in doc[0]
-    ):
+    if isinstance(doc, list) and doc and isinstance(doc[0], dict) and ("tweet" in doc[0] or "id_str" in doc[0]):
         # tweets.js with its `window.YTD... =` line removed by hand.
         return parse_archive(ArchiveBundle(name=name, tweet_parts=[(name, body)]), "x_archive")
     raise unknown_format(name)
@@ -321,9 +317,7 @@ def _parse_zip(name: str, data: bytes) -> list[ParsedFile]:
     for path in csvs:
         results.append(_parse_text(f"{name}/{path}", zf.read(path)))
     if not results:
-        raise ImportFailed(
-            f"{name}: the zip holds no file this app reads. Upload one of: {_format_list()}."
-        )
+        raise ImportFailed(f"{name}: the zip holds no file this app reads. Upload one of: {_format_list()}.")
     if unused:
         results[0].warnings.append(f"Not tweet files, ignored: {', '.join(unused)}.")
     return results

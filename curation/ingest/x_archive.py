@@ -294,9 +294,7 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
     own = manifest_id or (cols.user_ids.most_common(1)[0][0] if cols.user_ids else None)
     if own is None:
         # The account replied to its own tweets in the upload (threads): that parent author is us.
-        thread = Counter(
-            cols.reply_user[i] for i in keep if cols.reply_user[i] and cols.reply_status[i] in seen
-        )
+        thread = Counter(cols.reply_user[i] for i in keep if cols.reply_user[i] and cols.reply_status[i] in seen)
         own = thread.most_common(1)[0][0] if thread else None
     if own is not None:
         is_reply = [bool(cols.reply_status[i]) and cols.reply_user[i] != own for i in keep]

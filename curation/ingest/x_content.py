@@ -61,10 +61,7 @@ _METRICS = _ORDER[4:]
 _DATE_LIKE_RE = re.compile(r"[A-Za-z]{3},? +[A-Za-z]{3} +\d{1,2},? +\d{4}")
 
 POSITION_WARNING = "Header language not recognised: columns mapped by position"
-TIME_WARNING = (
-    "Posting time taken from the post id (the export's Date column has no time of day); "
-    "times are UTC."
-)
+TIME_WARNING = "Posting time taken from the post id (the export's Date column has no time of day); times are UTC."
 
 
 def known_header(cells: list[str]) -> bool:

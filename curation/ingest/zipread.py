@@ -61,8 +61,7 @@ class SafeZip:
                 continue
             if path.lower().endswith(_NESTED_SUFFIXES):
                 raise ImportFailed(
-                    f"{name}: contains another zip ({path}). Unzip it and upload the inner "
-                    "export directly."
+                    f"{name}: contains another zip ({path}). Unzip it and upload the inner export directly."
                 )
             _check_ratio(info.file_size, info.compress_size, path, name)
             declared += info.file_size
@@ -75,9 +74,7 @@ class SafeZip:
         """Inflate one member, enforcing its declared size, the ratio and the total budget."""
         info = self.members[path]
         if info.flag_bits & 0x1:
-            raise ImportFailed(
-                f"{self.name}: {path} is password-protected. Upload an unencrypted zip."
-            )
+            raise ImportFailed(f"{self.name}: {path} is password-protected. Upload an unencrypted zip.")
         out = bytearray()
         try:
             with self._zf.open(info) as fh:
@@ -99,14 +96,11 @@ class SafeZip:
                 "Re-create the zip with standard (Deflate) compression."
             ) from None
         except RuntimeError:  # zipfile's "password required"
-            raise ImportFailed(
-                f"{self.name}: {path} is password-protected. Upload an unencrypted zip."
-            ) from None
+            raise ImportFailed(f"{self.name}: {path} is password-protected. Upload an unencrypted zip.") from None
         self._budget -= len(out)
         if bytes(out[:4]) in ZIP_MAGIC:
             raise ImportFailed(
-                f"{self.name}: contains another zip ({path}). Unzip it and upload the inner "
-                "export directly."
+                f"{self.name}: contains another zip ({path}). Unzip it and upload the inner export directly."
             )
         return bytes(out)
 
@@ -126,8 +120,7 @@ def check_member_name(raw: str, name: str) -> str:
 def _check_ratio(size: int, compressed: int, path: str, name: str) -> None:
     if size > RATIO_FLOOR_BYTES and size > MAX_COMPRESSION_RATIO * max(compressed, 1):
         raise ImportFailed(
-            f"{name}: {path} expands more than {MAX_COMPRESSION_RATIO}x (a 'zip bomb'). "
-            "Upload the original export."
+            f"{name}: {path} expands more than {MAX_COMPRESSION_RATIO}x (a 'zip bomb'). Upload the original export."
         )
 
 
