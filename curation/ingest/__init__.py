@@ -1,9 +1,14 @@
 """Pure parsing of X/Twitter and Mastodon exports into canonical frames (no database, no UI).
 
 Public API: ``parse_files(files, progress) -> list[ParsedFile]``, ``FORMATS``, ``ParsedFile``,
-``SkippedRow``. Each file's format is detected from its content, never its name. Decisions that
-shape the output (edit chains, links, encodings, limits) are documented in the modules:
-x_archive (edits, replies, note tweets, quoted links), text (encodings), limits, zipread.
+``SkippedRow``. Each file's format is detected from its content, never its name; a zip is
+opened safely and read as one archive. Bad input raises curation.errors.ImportFailed with a
+message that says what to do; no other exception type escapes for malformed content.
+
+Decisions that shape the output are documented where they are made: x_archive (edit chains,
+replies and the account id, note tweets, quoted-tweet links), text.TextSource (encodings),
+limits and zipread (sizes, zip safety), legacy_analytics (concatenated files, promoted columns),
+x_content (times from post ids, junk rows), mastodon (HTML to text, boosts).
 """
 
 from __future__ import annotations

@@ -24,7 +24,12 @@ FORMATS: dict[str, str] = {
 
 @dataclass
 class SkippedRow:
-    """A record that was not imported; ``row`` is 1-based (CSV: spreadsheet row, header = 1)."""
+    """A record that was not imported and why.
+
+    ``row`` is 1-based: in a CSV the record number with the header as 1 (a spreadsheet's row
+    number unless the file has blank lines, which are not records); in JSON the item's position
+    in its array (in a split archive, within the part named in ``reason``).
+    """
 
     row: int
     reason: str
@@ -32,7 +37,15 @@ class SkippedRow:
 
 @dataclass
 class ParsedFile:
-    """One upload read into canonical frames, plus what the import report needs to say."""
+    """One upload read into canonical frames, plus what the import report needs to say.
+
+    ``tweets`` has exactly schema.TWEET_COLUMNS (tweet_id/text/link_domains str, created_at
+    datetime64[ns, UTC], flags bool, counts int64, media_type/lang object or None, metrics Int64
+    with <NA> where the export has no such number); ``daily`` has schema.DAILY_COLUMNS (day a
+    datetime.date). ``as_of`` is when the numbers were taken: the export's end date from its
+    file name, an archive's manifest generation time, or else the newest time in the file.
+    ``rows_read`` counts data records (repeated header lines and blank lines excluded).
+    """
 
     name: str
     format: str
