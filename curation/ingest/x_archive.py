@@ -151,7 +151,7 @@ def _manifest_info(data: bytes | None, name: str) -> tuple[str | None, datetime 
 
 _FIELDS = (
     "ids", "created", "texts", "domains", "media", "rows", "reply_status", "reply_user", "retweet",
-    "likes", "reposts", "hashtags", "mentions", "initial", "lang",
+    "likes", "reposts", "hashtags", "mentions", "initial", "lang", "part",
 )  # fmt: skip
 
 
@@ -173,6 +173,7 @@ class _Columns:
     mentions: list[int]
     initial: list[str]
     lang: list[str | None]
+    part: list[str]
 
     def __init__(self) -> None:
         self.records: list[tuple[Any, ...]] = []
@@ -185,7 +186,7 @@ class _Columns:
         self.records = []
 
 
-def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_key: str) -> None:
+def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_key: str, part: str) -> None:
     # One tight loop: this runs 100k+ times for a big archive, so no per-field helpers and one
     # tuple per tweet (columns are made by transposing at the end).
     records = cols.records
@@ -240,6 +241,7 @@ def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_k
                     len(ent.get("user_mentions") or ()),
                     init if init.isdigit() else "",
                     lang if type(lang) is str and lang not in ("und", "") else None,
+                    part,
                 )
             )
         except (KeyError, TypeError, AttributeError, ValueError) as exc:
@@ -268,7 +270,7 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
         if len(items) + offset > MAX_ROWS:
             raise ImportFailed(f"{bundle.name}: more than {MAX_ROWS:,} tweets; this is beyond the import limit.")
         part_skipped: list[SkippedRow] = []
-        _collect(items, cols, part_skipped, text_key)
+        _collect(items, cols, part_skipped, text_key, f"{part_name}: " if len(parts) > 1 else "")
         if len(parts) > 1:
             for s in part_skipped:
                 s.reason = f"{part_name}: {s.reason}"
@@ -285,7 +287,8 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
     seen: set[str] = set()
     for i, tid in enumerate(cols.ids):
         if not good[i]:
-            skipped.append(SkippedRow(cols.rows[i], f"created_at {cols.created[i][:40]!r} is not a date"))
+            why = f"{cols.part[i]}created_at {cols.created[i][:40]!r} is not a date"
+            skipped.append(SkippedRow(cols.rows[i], why))
         elif tid not in seen:
             seen.add(tid)
             keep.append(i)
