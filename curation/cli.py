@@ -16,7 +16,7 @@ from curation.importer import import_files
 from curation.stats import workspace_stats
 from curation.store.access import Actor
 from curation.store.db import engine_for, session_scope
-from curation.store.workspaces import find_workspace, get_or_create_workspace, list_workspaces
+from curation.store.workspaces import find_workspace, get_or_create_workspace
 
 Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {}
@@ -65,15 +65,14 @@ def _init_db_args(p: argparse.ArgumentParser) -> None:
 @command("init-db", "create or migrate the database", _init_db_args)
 def _init_db(args: argparse.Namespace) -> int:
     from curation.services import after_data_change
+    from curation.team import prepare_database  # imported when used: curation.team registers commands here
 
-    engine = engine_of(args)
+    # Replicas starting together on one PostgreSQL database take turns: one migrates and seeds.
+    engine, seeded = prepare_database(args.db, seed_if_empty=args.seed_demo_if_empty)
     print(f"Database ready: {engine.url.render_as_string(hide_password=True)}")
-    if args.seed_demo_if_empty:
-        with session_scope(engine) as session:
-            empty = not list_workspaces(session, Actor.local_user())
-        if empty:
-            after_data_change(engine, seed_demo(engine))
-            print(f"Seeded the demo workspace {DEMO_WORKSPACE!r}.")
+    if seeded is not None:
+        after_data_change(engine, seeded)
+        print(f"Seeded the demo workspace {DEMO_WORKSPACE!r}.")
     return 0
 
 

@@ -9,14 +9,16 @@ import os
 import re
 import shutil
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Engine, create_engine, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Subquery
 
 from curation import config
@@ -26,7 +28,7 @@ from curation.exports import safe_csv
 from curation.ingest.zipread import SafeZip
 from curation.schema import DAILY_METRICS, METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, as_utc, audit, bump_data_version, get_workspace, now, require_role
-from curation.store.db import session_scope
+from curation.store.db import engine_for, session_scope
 from curation.store.models import (
     AccountSnapshot,
     AudienceId,
@@ -83,6 +85,47 @@ def ephemeral_disk_warning(url: str, environ: Mapping[str, str] | None = None, r
     return ("This app keeps its data in a SQLite file on a disk that is wiped when the app restarts: "
             "uploads, drafts and plans will be lost. Set DATABASE_URL to a managed PostgreSQL database "
             "(see the README, 'Deploying').")
+
+
+# ---------------------------------------------------------------- starting replicas
+
+_STARTUP_LOCK = 0x6375726174696F6E  # "curation": the PostgreSQL advisory lock replicas take while starting
+
+
+@contextmanager
+def _startup_lock(url: str) -> Iterator[None]:
+    """Replicas that start together take turns migrating and seeding (PostgreSQL; SQLite has one process)."""
+    if not url.startswith("postgresql"):
+        yield
+        return
+    locker = create_engine(url, poolclass=NullPool)
+    try:
+        with locker.connect() as conn:
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _STARTUP_LOCK})
+            try:
+                yield
+            finally:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _STARTUP_LOCK})
+    finally:
+        locker.dispose()
+
+
+def prepare_database(url: str | None = None, seed_if_empty: bool = True) -> tuple[Engine, int | None]:
+    """The migrated engine, and the demo workspace's id when this call seeded an empty database.
+
+    Safe when N replicas start at once on one PostgreSQL database: one migrates and seeds, the
+    others wait and then find the work done. Training on the seeded data is left to the caller.
+    """
+    from curation.demo import seed_demo
+
+    url = url or config.database_url()
+    with _startup_lock(url):
+        engine = engine_for(url)
+        if not seed_if_empty:
+            return engine, None
+        with session_scope(engine) as session:
+            empty = session.scalar(select(func.count()).select_from(Workspace)) == 0
+        return engine, (seed_demo(engine) if empty else None)
 
 
 # ---------------------------------------------------------------- display frames

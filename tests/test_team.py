@@ -297,3 +297,17 @@ def test_workspace_page_lets_an_owner_manage_members_and_delete_only_with_the_ty
     assert not at.exception, at.exception
     assert at.sidebar.selectbox[0].value == "Fresh start"
     assert "Deleted workspace Northwind Analytics (demo)" in at.success[0].value.replace("\\", "")
+
+
+def test_replicas_starting_together_on_postgresql_migrate_and_seed_once(pg_url):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from curation.team import prepare_database
+
+    with ThreadPoolExecutor(3) as pool:
+        results = list(pool.map(lambda _: prepare_database(pg_url), range(3)))
+    seeded = [ws for _, ws in results if ws is not None]
+    assert len(seeded) == 1  # one replica seeded; the others waited and found it done
+    engine = results[0][0]
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Workspace)) == 1

@@ -12,12 +12,11 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from curation import config
-from curation.demo import seed_demo
 from curation.errors import CurationError
 from curation.store.access import Actor, role_of
-from curation.store.db import engine_for, session_scope
+from curation.store.db import session_scope
 from curation.store.workspaces import list_workspaces
-from curation.team import ephemeral_disk_warning, is_admin
+from curation.team import ephemeral_disk_warning, is_admin, prepare_database
 from curation.ui.auth import auth_enabled, explain_and_stop, first_workspace, signed_in_email
 
 T = TypeVar("T")
@@ -25,13 +24,11 @@ T = TypeVar("T")
 
 @st.cache_resource(show_spinner=False)
 def _engine(url: str) -> Engine:
-    engine = engine_for(url)
-    with session_scope(engine) as session:
-        empty = not list_workspaces(session, Actor.local_user())
-    if empty:  # first start: the demo workspace makes the app useful before any upload
+    engine, seeded = prepare_database(url)  # replicas starting together take turns
+    if seeded is not None:  # first start: the demo workspace makes the app useful before any upload
         from curation.services import after_data_change
 
-        after_data_change(engine, seed_demo(engine))
+        after_data_change(engine, seeded)
     return engine
 
 
