@@ -520,7 +520,7 @@ def _members(args: argparse.Namespace) -> int:
         if args.action == "add":
             set_member(s, ws_id, actor, args.email, args.role)
         elif args.action == "remove":
-            remove_member(s, ws_id, actor, args.email.strip().lower())
+            remove_member(s, ws_id, actor, args.email)
         frame = members_frame(s, ws_id, actor)
     rows = [{"email": e, "role": r} for e, r in zip(frame["e-mail"], frame["role"], strict=True)]
     emit(args, rows, "\n".join(f"{r['role']:7} {r['email']}" for r in rows))

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
+from curation.audience import add_snapshot, build_report, load_audience
 from curation.drafting import add_and_score, apply_review_edits
 from curation.errors import CurationError, NotFound, PermissionDenied
 from curation.importer import import_files, list_uploads
@@ -21,7 +23,7 @@ from curation.stats import workspace_stats
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, get_draft, list_drafts, update_draft
-from curation.store.models import AuditEvent
+from curation.store.models import AuditEvent, Workspace
 from curation.store.schedules import get_schedule, list_schedules, save_schedule
 from curation.store.tweets import load_tweets, tweets_of_upload
 from curation.store.workspaces import (
@@ -185,6 +187,8 @@ ACTIONS: dict[str, tuple[str, Callable[[World, str, Actor], object]]] = {
     "active_model": ("viewer", lambda w, r, a: active_model(w.engine, w.ws, a)),
     "score_texts": ("viewer", lambda w, r, a: score_texts(w.engine, w.ws, a, ["a draft"])),
     "history": ("viewer", lambda w, r, a: history(w.engine, w.ws, a)),
+    "load_audience": ("viewer", _in_session(lambda s, w, r, a: load_audience(s, w.ws, a))),
+    "build_report": ("viewer", _in_session(lambda s, w, r, a: build_report(s, w.ws, a))),
     "make_plan": ("viewer", lambda w, r, a: make_plan(w.engine, w.ws, a, PlanConstraints(tz="UTC"))),
     # Scores are derived from the model, not anyone's edit: any reader may refresh them.
     "rescore_drafts": ("viewer", lambda w, r, a: rescore_drafts(w.engine, w.ws, a)),
@@ -196,6 +200,7 @@ ACTIONS: dict[str, tuple[str, Callable[[World, str, Actor], object]]] = {
     "apply_review_edits": ("editor", _review),
     "save_schedule": ("editor", _in_session(lambda s, w, r, a: save_schedule(s, w.ws, a, "P", {}, {"slots": []}))),
     "store_plan": ("editor", lambda w, r, a: store_plan(w.engine, w.ws, a, "P", _Plan())),
+    "add_snapshot": ("editor", _in_session(lambda s, w, r, a: add_snapshot(s, w.ws, a, date(2026, 1, 5), 120, 80))),
     "set_timezone": ("editor", _in_session(lambda s, w, r, a: set_timezone(s, w.ws, a, "Europe/Berlin"))),
     "train_workspace": ("editor", lambda w, r, a: train_workspace(w.engine, w.ws, a)),
     # owning
@@ -287,3 +292,74 @@ def test_roles_change_and_removal_take_effect_at_once(world):
     with session_scope(world.engine) as s:
         actions = [e.action for e in list_audit(s, world.ws, LOCAL)]
         assert actions[:2] == ["member.remove", "member.set"]
+
+
+# ---------------------------------------------------------------- hosted mode, as the pages show it (AppTest)
+
+AUTH = {"redirect_uri": "http://127.0.0.1:8501/oauth2callback", "cookie_secret": "test-cookie-secret",
+        "client_id": "planner", "client_secret": "not-secret",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
+
+
+def _hosted(db_url: str, path: str, user: dict, monkeypatch):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    at = AppTest.from_file(str(ROOT / path), default_timeout=60)
+    at.secrets["auth"] = AUTH
+    at.user = user
+    return at.run()
+
+
+def _signed_in(email: str, verified: bool | None = True) -> dict:
+    user = {"is_logged_in": True, "email": email}
+    if verified is not None:
+        user["email_verified"] = verified
+    return user
+
+
+@pytest.fixture
+def hosted_db(demo_copy: str) -> str:
+    from curation.store.db import make_engine
+
+    engine = make_engine(demo_copy)
+    with session_scope(engine) as s:
+        ws = s.scalar(select(Workspace.id))
+        set_member(s, ws, LOCAL, ACTORS["viewer"].email, "viewer")
+        set_member(s, ws, LOCAL, ACTORS["owner"].email, "owner")
+    engine.dispose()
+    return demo_copy
+
+
+OWNER_CONTROLS = {"Add or change", "Remove", "Delete upload", "Delete workspace", "Create workspace", "Restore"}
+
+
+def test_router_lets_in_only_members_with_a_verified_email(hosted_db, monkeypatch):
+    at = _hosted(hosted_db, "app.py", {"is_logged_in": False}, monkeypatch)
+    assert [b.label for b in at.button] == ["Sign in"] and not at.sidebar.selectbox
+    at = _hosted(hosted_db, "app.py", _signed_in("vi@example.com", verified=False), monkeypatch)
+    assert "verified e-mail" in at.error[0].value and not at.sidebar.selectbox
+    at = _hosted(hosted_db, "app.py", _signed_in("out@example.com"), monkeypatch)
+    assert "no workspace has you as a member" in at.info[0].value and not at.sidebar.selectbox
+    assert not at.dataframe and not at.metric
+    at = _hosted(hosted_db, "app.py", _signed_in("Vi@Example.com", verified=None), monkeypatch)
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox[0].value.startswith("Northwind") and at.title[0].value == "Import"
+
+
+def test_workspace_page_shows_a_viewer_no_owner_controls_and_an_owner_all(hosted_db, monkeypatch):
+    at = _hosted(hosted_db, "pages/5_workspace.py", _signed_in("vi@example.com"), monkeypatch)
+    assert not at.exception, at.exception
+    assert not OWNER_CONTROLS & {b.label for b in at.button}
+    assert not at.get("download_button") and at.selectbox(key=next(k for k in at.session_state
+                                                                   if str(k).startswith("ws_tz_"))).disabled
+    assert at.metric[3].value == "viewer"
+    at = _hosted(hosted_db, "pages/5_workspace.py", _signed_in("own@example.com"), monkeypatch)
+    assert not at.exception, at.exception
+    assert {"Add or change", "Remove", "Delete upload", "Delete workspace"} <= {b.label for b in at.button}
+    assert len(at.get("download_button")) == 1  # the export
+    assert "Create workspace" not in {b.label for b in at.button}  # only ADMIN_EMAILS create workspaces
+    monkeypatch.setenv("ADMIN_EMAILS", "boss@example.com")
+    at = _hosted(hosted_db, "pages/5_workspace.py", _signed_in("boss@example.com"), monkeypatch)
+    assert "Create workspace" in {b.label for b in at.button} and at.metric[3].value == "owner"

@@ -93,6 +93,7 @@ def set_member(session: Session, workspace_id: int, actor: Actor, email: str, ro
 
 def remove_member(session: Session, workspace_id: int, actor: Actor, email: str) -> None:
     require_role(session, workspace_id, actor, "owner")
+    email = email.strip().lower()  # as set_member stores it
     member = session.scalar(select(Member).where(Member.workspace_id == workspace_id, Member.email == email))
     if member is None:
         raise NotFound(f"{email} is not a member of this workspace.")
