@@ -196,9 +196,28 @@ def app_server(demo_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterat
     server.stop()
 
 
+_RENDERED = """() => {
+  const shown = sel => [...document.querySelectorAll(sel)].filter(e => e.offsetParent !== null);
+  return shown('[data-testid="stPlotlyChart"]').every(c => c.querySelector('.main-svg'))
+    && shown('[data-testid="stSkeleton"]').length === 0;
+}"""
+
+
+def wait_rendered(page, timeout: float = 60_000) -> None:
+    """Scroll the main area through so lazy charts draw, then wait until every shown one has."""
+    main = page.get_by_test_id("stMain")
+    height = int(main.evaluate("m => m.scrollHeight"))
+    for top in range(0, height + 800, 800):
+        main.evaluate("(m, top) => m.scrollTo(0, top)", top)
+        page.wait_for_timeout(80)
+    main.evaluate("m => m.scrollTo(0, 0)")
+    page.wait_for_function(_RENDERED, timeout=timeout)
+
+
 def screenshot(page, name: str) -> Path:
     """Save a full-page screenshot under tests/artifacts/ (the README shows some of them)."""
     ARTIFACTS.mkdir(exist_ok=True)
+    wait_rendered(page)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

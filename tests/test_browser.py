@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import screenshot
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -14,7 +15,11 @@ def open_page(page, base: str, title: str) -> None:
     slug = "" if title == "Import" else title.lower()
     page.goto(f"{base}/{slug}", wait_until="domcontentloaded")
     page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
+    expect(page.get_by_role("combobox", name="Workspace")).to_have_value("Northwind Analytics (demo)", timeout=60_000)
     page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+    page.wait_for_function("document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0",
+                           timeout=60_000)
+    page.wait_for_timeout(500)  # let charts finish drawing before the screenshot
 
 
 @pytest.mark.parametrize("title", PAGES)
@@ -22,8 +27,7 @@ def test_every_page_opens_in_chromium(browser, app_server, title):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         open_page(page, app_server.url, title)
-        assert page.get_by_text("Northwind Analytics (demo)").first.is_visible()
-        assert page.locator('[data-testid="stException"]').count() == 0
         screenshot(page, f"page-{title.lower()}")
+        assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()
