@@ -11,7 +11,7 @@ from curation import ingest, model
 from curation.cli import command, emit, engine_of, workspace_id_of
 from curation.drafting import add_and_score, drafts_from_csv
 from curation.errors import CurationError
-from curation.scoring import active_model, train_workspace
+from curation.scoring import active_model, set_include_replies, train_workspace
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import STATUSES, list_drafts
@@ -34,12 +34,17 @@ def _card_text(card: dict) -> str:
 
 def _train_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="refit even if the data did not change")
+    p.add_argument("--include-replies", action=argparse.BooleanOptionalAction, default=None,
+                   help="learn from the account's replies too (stored as the workspace's setting)")
 
 
 @command("train", "fit, evaluate on the latest tweets and store the workspace's model", _train_args)
 def _train(args: argparse.Namespace) -> int:
     engine = engine_of(args)
-    card = train_workspace(engine, workspace_id_of(args, engine), Actor.local_user(), force=args.force)
+    ws_id = workspace_id_of(args, engine)
+    if args.include_replies is not None:
+        set_include_replies(engine, ws_id, Actor.local_user(), args.include_replies)
+    card = train_workspace(engine, ws_id, Actor.local_user(), force=args.force)
     emit(args, {k: card[k] for k in CARD_KEYS if k in card}, _card_text(card))
     return 0
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from curation import config, model
 from curation.errors import NotEnoughData
-from curation.store.access import Actor, audit, get_workspace, now, require_role
+from curation.store.access import Actor, audit, get_workspace, now, require_role, role_of
 from curation.store.db import session_scope
 from curation.store.drafts import Score, list_drafts, store_scores
 from curation.store.models import ModelVersion
@@ -130,6 +130,28 @@ def rescore_drafts(engine: Engine, workspace_id: int, actor: Actor, only_unscore
             for i, p in zip(drafts["id"], preds.itertuples(), strict=True)
         ])
     return len(drafts)
+
+
+def set_include_replies(engine: Engine, workspace_id: int, actor: Actor, include: bool) -> dict | None:
+    """Learn from the account's replies too (or not), then retrain; returns the new card (None if too little data)."""
+    with session_scope(engine) as s:
+        require_role(s, workspace_id, actor, "editor")
+        ws = get_workspace(s, workspace_id)
+        ws.settings = {**(ws.settings or {}), "include_replies": bool(include)}
+        audit(s, workspace_id, actor, "model.options", include_replies=bool(include))
+    try:
+        return train_workspace(engine, workspace_id, actor, force=True)
+    except NotEnoughData:
+        return None
+
+
+def model_missing_reason(engine: Engine, workspace_id: int, actor: Actor) -> str:
+    """Why the workspace has no model: tries to train (cheap when data is short) and returns what is missing."""
+    with session_scope(engine) as s:
+        can_train = role_of(s, workspace_id, actor) in ("editor", "owner")
+    if not can_train:
+        return "An editor's next import will train it."
+    return retrain_quietly(engine, workspace_id, actor) or "It has just been trained: reload the page."
 
 
 def retrain_quietly(engine: Engine, workspace_id: int, actor: Actor) -> str | None:

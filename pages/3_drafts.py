@@ -13,7 +13,7 @@ from curation.drafting import (
     set_status,
     split_pasted,
 )
-from curation.scoring import active_model, latest_card
+from curation.scoring import active_model, latest_card, model_missing_reason, set_include_replies
 from curation.store.drafts import list_drafts
 
 st.title("Drafts")
@@ -24,8 +24,13 @@ cur = ui.current()
 with ui.session() as s:
     card = latest_card(s, cur.workspace_id, cur.actor)
 if card is None:
-    st.warning("No model yet: this workspace needs at least 50 original tweets with metrics. "
-               "Import your history on the Import page; drafts can still be written and reviewed.")
+    reason = model_missing_reason(ui.engine(), cur.workspace_id, cur.actor)
+    st.warning(ui.md_escape(f"No model yet. {reason} Drafts can still be written and reviewed."))
+    if cur.can_edit and "replies" in reason and st.button("Learn from our replies too"):
+        ui.run(lambda: set_include_replies(ui.engine(), cur.workspace_id, cur.actor, True))
+        st.rerun()
+    with ui.session() as s:
+        card = latest_card(s, cur.workspace_id, cur.actor)
 label = f"predicted {card['target_label']}" if card else "predicted"
 found = active_model(ui.engine(), cur.workspace_id, cur.actor) if card else None
 
@@ -116,3 +121,9 @@ if card:
         st.caption(f"Trained on {card['n_train']} tweets, tested on the latest {card['n_test']}; "
                    f"80 % intervals held {card['interval_coverage']:.0%} of them. Scoring uses: {card['used']}.")
         st.plotly_chart(holdout_figure(card))
+        replies = st.toggle("Learn from our replies too", value=bool(card.get("include_replies")),
+                            disabled=not cur.can_edit, help="Replies to others are left out by default: they "
+                            "rarely carry links and follow a conversation, not a plan.")
+        if replies != bool(card.get("include_replies")):
+            ui.run(lambda: set_include_replies(ui.engine(), cur.workspace_id, cur.actor, replies))
+            st.rerun()

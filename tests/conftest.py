@@ -24,6 +24,7 @@ from curation.store.db import make_engine, migrate
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+DOCS_SHOTS = ROOT / "docs" / "screenshots"
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -215,9 +216,12 @@ def wait_rendered(page, timeout: float = 60_000) -> None:
 
 
 def screenshot(page, name: str) -> Path:
-    """Save a full-page screenshot under tests/artifacts/ (the README shows some of them)."""
+    """Save a screenshot under tests/artifacts/; with UPDATE_SCREENSHOTS=1 also the README's copy in docs/."""
     ARTIFACTS.mkdir(exist_ok=True)
     wait_rendered(page)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+        (DOCS_SHOTS / path.name).write_bytes(path.read_bytes())
     return path

@@ -98,3 +98,20 @@ def test_insights_page_shows_each_finding_with_its_reading(app_db):
     assert {"What earned clicks", "Best times to post", "Quality over volume"} <= set(headers)
     assert len(at.get("plotly_chart")) >= 4
     assert any("Reliably good" in m.value or "no reliable difference" in m.value for m in at.markdown)
+
+
+def test_small_account_learns_from_its_replies_when_asked(sqlite_url, monkeypatch):
+    from curation.cli import main
+
+    debruine = REAL / ("analytics_csv__debruine__30DCC-2022__"
+                       "tweet_activity_metrics_LisaDeBruine_20211201_20220101_en.csv")
+    assert main(["import", str(debruine), "--db", sqlite_url, "--workspace", "Lisa", "--tz", "Europe/London"]) == 0
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    at = page("3_drafts.py").run()
+    assert not at.exception, at.exception
+    assert "No model yet" in at.warning[0].value and "replies" in at.warning[0].value
+    next(b for b in at.button if b.label == "Learn from our replies too").click().run()
+    assert not at.exception, at.exception
+    assert not at.warning  # a model now exists
+    at.text_area(key="one_draft").input("New preprint on open data https://psyarxiv.com/abc").run()
+    assert "Predicted clicks" in [m.label for m in at.metric]
