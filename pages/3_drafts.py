@@ -13,6 +13,7 @@ from curation.drafting import (
     set_status,
     split_pasted,
 )
+from curation.errors import CurationError
 from curation.scoring import active_model, latest_card, model_missing_reason, set_include_replies
 from curation.store.drafts import list_drafts
 
@@ -73,7 +74,6 @@ if drafts.empty:
 else:
     shown = drafts[["id", "text", "status", "comment", "predicted", "lower", "upper", "percentile", "updated_by",
                     "updated_at", "version"]]
-    st.session_state["review_shown"] = shown
     st.data_editor(
         shown, key="review", hide_index=True, disabled=not cur.can_edit,
         column_order=["text", "status", "comment", "predicted", "lower", "upper", "percentile", "updated_by",
@@ -89,16 +89,24 @@ else:
             "updated_at": st.column_config.DatetimeColumn("at", disabled=True),
         },
     )
-    edits = st.session_state.get("review", {}).get("edited_rows", {})
-    if cur.can_edit and st.button("Save review changes", type="primary", disabled=not edits):
-        changed, problems = apply_review_edits(ui.engine(), cur.workspace_id, cur.actor,
-                                               st.session_state["review_shown"], edits)
-        for p in problems:
-            ui.error(p)
-        if changed:
-            st.success(f"Saved {changed} change(s).")
+    # Callbacks run before the next script run, with the versions this run showed: a teammate's newer
+    # change is then refused ("changed by X at T — reload"), never silently overwritten.
+    def save_review(seen: object) -> None:
+        edits = st.session_state.get("review", {}).get("edited_rows", {})
+        changed, problems = apply_review_edits(ui.engine(), cur.workspace_id, cur.actor, seen, edits)
+        st.session_state["draft_notes"] = [("error", p) for p in problems] + (
+            [("success", f"Saved {changed} change(s).")] if changed else [])
         del st.session_state["review"]
-        st.rerun()
+
+    def review_one(draft_id: int, seen_version: int, status: str) -> None:
+        try:
+            set_status(ui.engine(), cur.workspace_id, cur.actor, draft_id, seen_version, status)
+        except CurationError as exc:  # shown under the buttons by the run that follows
+            st.session_state["draft_notes"] = [("error", str(exc))]
+
+    if cur.can_edit:
+        st.button("Save review changes", type="primary", on_click=save_review, args=(shown,),
+                  disabled=not st.session_state.get("review", {}).get("edited_rows"))
 
     one = st.selectbox("Review one draft", list(drafts["id"]), key="review_one",
                        format_func=lambda i: f"#{i} {drafts.set_index('id').loc[i, 'text'][:80]}")
@@ -108,11 +116,10 @@ else:
     buttons = st.columns(3) if cur.can_edit else []
     for col, (status, verb) in zip(buttons, [("approved", "Approve"), ("rejected", "Reject"),
                                              ("draft", "Back to draft")], strict=False):
-        if col.button(verb, key=f"set-{status}", disabled=row["status"] == status):
-            done = ui.run(lambda s=status: set_status(ui.engine(), cur.workspace_id, cur.actor, int(one),
-                                                      int(row["version"]), s))
-            if done:
-                st.rerun()
+        col.button(verb, key=f"set-{status}", disabled=row["status"] == status, on_click=review_one,
+                   args=(int(one), int(row["version"]), status))
+    for kind, note in st.session_state.pop("draft_notes", []):
+        (ui.error if kind == "error" else st.success)(note)
 
 if card:
     with st.expander("How good is the model? (tested on your latest tweets it never saw)"):

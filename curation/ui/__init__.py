@@ -10,6 +10,7 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from streamlit.runtime.pages_manager import PagesManager
 
 from curation import config
 from curation.errors import CurationError
@@ -73,8 +74,22 @@ class Current:
         return self.role == "owner"
 
 
+def ensure_router() -> None:
+    """Send a page run that bypassed app.py back through the router.
+
+    A new server's first visitor who opens a page URL (say /drafts) gets Streamlit's old multipage
+    mode: it sees a pages/ folder and runs pages/3_drafts.py without app.py, so without the sign-in
+    gate, the page config and the navigation. Streamlit drops that mode for good once st.navigation
+    has run; this makes it so, and reruns through app.py, which routes to the same URL.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def current() -> Current:
     """Sidebar workspace picker; stops the page with a clear message when there is nothing to show."""
+    ensure_router()
     who = actor()
     with session() as s:
         spaces = [(ws.id, ws.name, ws.timezone, ws.data_version) for ws in list_workspaces(s, who)]
