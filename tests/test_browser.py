@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import screenshot
+from conftest import StreamlitServer, copy_db, screenshot
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -31,3 +31,18 @@ def test_every_page_opens_in_chromium(browser, app_server, title):
         assert page.locator('[data-testid="stException"]').count() == 0
     finally:
         page.close()
+
+
+def test_a_page_url_on_a_fresh_server_goes_through_the_router(browser, demo_db, tmp_path):
+    # Streamlit's old multipage mode would run pages/3_drafts.py without app.py (no gate, no navigation).
+    server = StreamlitServer(copy_db(demo_db, tmp_path / "fresh.db"))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(f"{server.url}/drafts", wait_until="domcontentloaded")
+        page.get_by_role("heading", name="Drafts", exact=True).wait_for(timeout=60_000)
+        nav = page.get_by_test_id("stSidebarNav")
+        expect(nav.get_by_text("Planner", exact=True)).to_be_visible(timeout=30_000)
+        assert nav.get_by_text("app", exact=True).count() == 0
+    finally:
+        page.close()
+        server.stop()

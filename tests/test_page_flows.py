@@ -115,3 +115,22 @@ def test_small_account_learns_from_its_replies_when_asked(sqlite_url, monkeypatc
     assert not at.warning  # a model now exists
     at.text_area(key="one_draft").input("New preprint on open data https://psyarxiv.com/abc").run()
     assert "Predicted clicks" in [m.label for m in at.metric]
+
+
+def test_a_stale_approval_is_refused_with_who_and_when(app_db):
+    from curation.store.access import Actor as A
+    from curation.store.drafts import update_draft
+    from curation.store.workspaces import set_member
+
+    at = page("3_drafts.py").run()
+    draft_id = int(at.selectbox(key="review_one").value)
+    seen = drafts_of(app_db).set_index("id").loc[draft_id]
+    with session_scope(engine_for(app_db)) as s:  # a teammate changes it after this page was drawn
+        set_member(s, 1, Actor.local_user(), "mate@example.com", "editor")
+        update_draft(s, 1, A.signed_in("mate@example.com"), draft_id, int(seen.version), comment="mine")
+    target = next(b for b in at.button if b.key in ("set-approved", "set-rejected") and not b.disabled)
+    target.click().run()
+    assert not at.exception, at.exception
+    shown = [e.value.replace("\\", "") for e in at.error]  # the markdown source escapes punctuation
+    assert any("changed by mate@example.com" in m and "Reload" in m for m in shown), shown
+    assert drafts_of(app_db).set_index("id").loc[draft_id].status == seen.status  # nothing overwritten
