@@ -11,7 +11,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-INGEST = FIXTURES / "ingest"
+REAL = FIXTURES / "real"  # exact copies of ../shared/fixtures/real (their SOURCES.tsv lies beside them)
+# The short names users' files carry (fixtures/SOURCES.tsv maps each to its copy under real/).
+SHORT_NAMES = {
+    row["file"].removeprefix("ingest/"): row["shared_fixture"]
+    for row in csv.DictReader((FIXTURES / "SOURCES.tsv").open(encoding="utf-8"), delimiter="\t")
+}
 TWITTER_EPOCH_MS = 1288834974657
 
 LEGACY_METRICS = (
@@ -279,8 +284,14 @@ def zip_bytes(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED
     return buf.getvalue()
 
 
+def real_path(name: str) -> Path:
+    """The real sample a short name (``tweets.js``, ``outbox.json``...) stands for."""
+    return REAL / SHORT_NAMES[name]
+
+
 def fixture(name: str) -> tuple[str, bytes]:
-    return name, (INGEST / name).read_bytes()
+    """A real sample as an upload: its short, user-like name and its bytes."""
+    return name, real_path(name).read_bytes()
 
 
 def base_time() -> datetime:

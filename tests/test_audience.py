@@ -39,7 +39,7 @@ from curation.store.db import make_engine, migrate, session_scope
 from curation.store.models import AccountSnapshot, AuditEvent, Workspace
 from curation.store.workspaces import create_workspace, set_member
 
-HERE = Path(__file__).resolve().parent / "fixtures" / "audience"
+HERE = Path(__file__).resolve().parent / "fixtures" / "real"
 FOLLOWER_JS = HERE / "archive_follower_js__ajitg25__twitter-analytics__follower.js"
 FOLLOWING_JS = HERE / "archive_following_js__denchi__lumeninferiusarchive__following.js"
 KAIA = HERE / "x_premium_overview_csv__ayo-klaytn__kaia-devdash__kaiadevintern_account_overview_analytics.csv"

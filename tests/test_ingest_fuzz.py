@@ -11,12 +11,12 @@ import pyarrow as pa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_cases import (
-    INGEST,
     Tweet,
     accounts_js,
     archive_js,
     archive_tweet,
     legacy_csv,
+    real_path,
     snowflake,
     tweets,
     x_content_csv,
@@ -36,11 +36,11 @@ FUZZ = settings(
 
 
 def _head(name: str, lines: int) -> bytes:
-    return b"".join((INGEST / name).read_bytes().splitlines(keepends=True)[:lines])
+    return b"".join(real_path(name).read_bytes().splitlines(keepends=True)[:lines])
 
 
 def _outbox() -> bytes:
-    items = json.loads((INGEST / "outbox.json").read_bytes())["orderedItems"]
+    items = json.loads(real_path("outbox.json").read_bytes())["orderedItems"]
     picked = [i for i in items if i["type"] == "Announce"][:2] + [i for i in items if i["type"] == "Create"][:4]
     return json.dumps({"type": "OrderedCollection", "orderedItems": picked}).encode()
 
@@ -53,7 +53,7 @@ SEEDS: dict[str, bytes] = {
     "tweets.csv": _head("tweets.csv", 12),
     "daily.csv": _head("daily_tweet_activity_metrics_LisaDeBruine_20210801_20210901_en.csv", 5),
     "overview.csv": _head("account_overview_analytics.csv", 5),
-    "grailbird.js": (INGEST / "2009_07.js").read_bytes(),
+    "grailbird.js": real_path("2009_07.js").read_bytes(),
     "outbox.json": _outbox(),
     "follower.js": accounts_js("follower", ["1", "2"]),
     "archive.zip": zip_bytes({"data/tweets.js": archive_js([archive_tweet(t) for t in tweets(2)])}),
