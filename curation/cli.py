@@ -52,6 +52,14 @@ def workspace_id_of(args: argparse.Namespace, engine: Engine, create: bool = Fal
         return find_workspace(session, args.workspace, actor).id
 
 
+def read_files(paths: list[Path]) -> list[tuple[str, bytes]]:
+    """The named export files as (name, bytes), refusing a path that is not a file."""
+    for path in paths:
+        if not path.is_file():
+            raise CurationError(f"{path} is not a file. Give the path of an export.")
+    return [(path.name, path.read_bytes()) for path in paths]
+
+
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", default=None, help="SQLAlchemy URL (default: DATABASE_URL or data/curation.db)")
     p.add_argument("--workspace", default=DEMO_WORKSPACE, help="workspace name")
@@ -114,11 +122,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
 def _import(args: argparse.Namespace) -> int:
     from curation.services import after_data_change
 
-    files = []
-    for path in args.files:
-        if not path.is_file():
-            raise CurationError(f"{path} is not a file. Give the path of an export.")
-        files.append((path.name, path.read_bytes()))
+    files = read_files(args.files)
     engine = engine_of(args)
     ws_id = workspace_id_of(args, engine, create=True)
     report = import_files(engine, ws_id, Actor.local_user(), files)

@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 
 from curation import ingest, model
-from curation.cli import command, emit, engine_of, workspace_id_of
+from curation.cli import command, emit, engine_of, read_files, workspace_id_of
 from curation.drafting import add_and_score, drafts_from_csv
 from curation.errors import CurationError
+from curation.importer import oldest_first
 from curation.scoring import active_model, set_include_replies, train_workspace
 from curation.store.access import Actor
 from curation.store.db import session_scope
@@ -56,12 +57,7 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
 
 @command("evaluate", "train and evaluate on exports directly, without any database", _evaluate_args)
 def _evaluate(args: argparse.Namespace) -> int:
-    files = []
-    for path in args.files:
-        if not path.is_file():
-            raise CurationError(f"{path} is not a file.")
-        files.append((path.name, path.read_bytes()))
-    parsed = sorted(ingest.parse_files(files), key=lambda p: (p.as_of is not None, p.as_of or 0))
+    parsed = oldest_first(ingest.parse_files(read_files(args.files)))
     frames = [p for p in parsed if len(p.tweets)]
     if not frames:
         raise CurationError("These files hold no tweets to learn from (account-level files only).")

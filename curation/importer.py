@@ -109,6 +109,11 @@ def _store_audience(session: Session, workspace_id: int, upload_id: int, parsed:
         snap.following = len(set(parsed.following))
 
 
+def oldest_first(parsed: Sequence[ingest.ParsedFile]) -> list[ingest.ParsedFile]:
+    """Files in the order their numbers were taken (undated first), so the newest numbers stay."""
+    return sorted(parsed, key=lambda p: (p.as_of is not None, p.as_of or 0))
+
+
 def import_parsed(
     session: Session,
     workspace_id: int,
@@ -133,14 +138,10 @@ def import_parsed(
 
     before = load_tweets(session, workspace_id, actor, include_state=True).set_index("tweet_id")
     current = before
-    reports: list[FileReport] = []
     touched: list[pd.Index] = []
     dirty: list[pd.Index] = []
-    # Oldest export first, so the newest numbers are the ones that stay.
-    order = sorted(range(len(parsed)), key=lambda i: (parsed[i].as_of is not None, parsed[i].as_of or 0))
-    by_index: dict[int, FileReport] = {}
-    for step, i in enumerate(order):
-        p = parsed[i]
+    by_file: dict[int, FileReport] = {}
+    for step, p in enumerate(oldest_first(parsed)):
         if progress:
             progress(0.5 + 0.4 * step / len(parsed), f"Merging {p.name}")
         rep = FileReport(
@@ -160,8 +161,8 @@ def import_parsed(
         rep.daily_days = _merge_daily(session, workspace_id, upload.id, p.daily)
         if p.followers is not None or p.following is not None:
             _store_audience(session, workspace_id, upload.id, p)
-        by_index[i] = rep
-    reports = [by_index[i] for i in range(len(parsed))]
+        by_file[id(p)] = rep
+    reports = [by_file[id(p)] for p in parsed]  # in the order the user gave them
     if progress:
         progress(0.9, "Writing to the database")
     def union(parts: list[pd.Index]) -> pd.Index:

@@ -32,7 +32,7 @@ if cur.can_edit:
         if report is not None:
             if report.changed:
                 with st.status("Updating the model with the new history", expanded=False):
-                    ui.run(lambda: after_data_change(ui.engine(), cur.workspace_id))
+                    ui.run(lambda: after_data_change(ui.engine(), cur.workspace_id, cur.actor))
             st.session_state["last_upload_id"] = report.upload_id
             st.success(f"Imported: {report.new} new, {report.updated} updated, {report.unchanged} unchanged.")
     elif submitted:
