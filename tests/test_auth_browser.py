@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTIFACTS, StreamlitServer, free_port, screenshot
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlalchemy import select
 
 from curation.store.access import Actor
@@ -126,14 +127,25 @@ def open_drafts(page, server: StreamlitServer, email: str) -> None:
     settle(page)
 
 
-def choose_draft(page, draft_id: int) -> None:
-    """Pick the draft in the page's 'Review one draft' select."""
-    box = page.get_by_role("combobox", name=re.compile("Review one draft"))
-    box.click()
-    box.press_sequentially(f"#{draft_id} ")  # filter the list down to that draft, then take it
-    page.get_by_role("option", name=re.compile(f"^#{draft_id} ")).wait_for(timeout=10_000)
-    box.press("Enter")
-    settle(page)
+def choose_draft(page, draft_id: int, text: str) -> None:
+    """Pick the draft in the Drafts page's 'Review one draft' select, by typing its label (the list filters)."""
+    label = f"#{draft_id} {text[:30]}"
+    select = page.get_by_test_id("stSelectbox").filter(has_text="Review one draft")
+    box = select.get_by_role("combobox")
+    for _ in range(3):  # a rerun that lands while typing closes the list: try again once it is over
+        settle(page)
+        box.click()
+        box.press_sequentially(label)
+        try:
+            page.get_by_role("option", name=re.compile(f"^#{draft_id} ")).wait_for(timeout=10_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        box.press("Enter")
+        settle(page)
+        if box.input_value().startswith(f"#{draft_id} "):
+            return
+    raise AssertionError(f"could not pick draft #{draft_id} in 'Review one draft': {box.input_value()!r}")
 
 
 def test_signed_in_editor_approves_viewer_sees_it_read_only_outsider_sees_nothing(browser, hosted):
@@ -143,7 +155,7 @@ def test_signed_in_editor_approves_viewer_sees_it_read_only_outsider_sees_nothin
         editor = sign_in(browser, server, provider, EDITOR)
         pages.append(editor)
         open_drafts(editor, server, EDITOR)
-        choose_draft(editor, draft_id)
+        choose_draft(editor, draft_id, DRAFT)
         editor.get_by_role("button", name="Approve", exact=True).click()
         editor.get_by_text(re.compile(rf"Status: approved · last change by {re.escape(EDITOR)}")).wait_for(
             timeout=30_000)
@@ -152,7 +164,7 @@ def test_signed_in_editor_approves_viewer_sees_it_read_only_outsider_sees_nothin
         viewer = sign_in(browser, server, provider, VIEWER)
         pages.append(viewer)
         open_drafts(viewer, server, VIEWER)
-        choose_draft(viewer, draft_id)
+        choose_draft(viewer, draft_id, DRAFT)
         viewer.get_by_text(re.compile(rf"Status: approved · last change by {re.escape(EDITOR)}")).wait_for(
             timeout=30_000)
         for verb in ("Approve", "Reject", "Back to draft", "Save review changes"):
