@@ -98,7 +98,7 @@ def current() -> Current:
             st.stop()
         if not spaces:
             st.info(
-                f"You are signed in as {who.email}, but no workspace has you as a member yet. "
+                f"You are signed in as {md_escape(who.email)}, but no workspace has you as a member yet. "
                 "Ask a workspace owner to add your e-mail on their Workspace page."
             )
             st.stop()
