@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import ROOT, StreamlitServer, screenshot
 from sqlalchemy import select
@@ -58,7 +60,7 @@ def open_draft(page, server: StreamlitServer, draft_id: int) -> None:
 def test_two_replicas_share_approvals_and_refuse_a_stale_edit(browser, replicas, pg_url, tmp_path):
     one, two, draft_id = replicas
     tab1 = browser.new_page(viewport={"width": 1400, "height": 1000})
-    tab2 = browser.new_page(viewport={"width": 1400, "height": 1000})
+    tab2 = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     try:
         open_draft(tab1, one, draft_id)
         tab1.get_by_text("Status: draft").wait_for(timeout=30_000)
@@ -78,6 +80,15 @@ def test_two_replicas_share_approvals_and_refuse_a_stale_edit(browser, replicas,
         refusal = r"changed by local@localhost at \d{4}-\d\d-\d\d \d\d:\d\d UTC after you loaded it\. Reload"
         tab2.get_by_text(re.compile(refusal)).wait_for(timeout=30_000)
         screenshot(tab2, "replica-two-stale-refused")
+
+        # The owner's export, downloaded from replica two, holds replica one's decision.
+        tab2.goto(f"{two.url}/workspace", wait_until="domcontentloaded")
+        tab2.get_by_role("heading", name="Workspace", exact=True).wait_for(timeout=60_000)
+        with tab2.expect_download(timeout=60_000) as download:
+            tab2.get_by_role("button", name="Export workspace (.zip)").click()
+        with zipfile.ZipFile(download.value.path()) as export:
+            drafts = pd.read_csv(export.open("drafts.csv"), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        assert drafts.loc[drafts["id"] == str(draft_id), "status"].tolist() == ["rejected"]
     finally:
         tab1.close()
         tab2.close()
