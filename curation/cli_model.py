@@ -53,6 +53,7 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, help="exports to evaluate on (nothing is stored)")
     p.add_argument("--tz", default="UTC", help="the account's timezone (IANA name)")
+    p.add_argument("--include-replies", action="store_true", help="learn from the account's replies too")
 
 
 @command("evaluate", "train and evaluate on exports directly, without any database", _evaluate_args)
@@ -62,7 +63,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     if not frames:
         raise CurationError("These files hold no tweets to learn from (account-level files only).")
     tweets = merge_in_memory([(p.tweets, p.format, p.as_of) for p in frames])
-    trained = model.train(tweets, check_timezone(args.tz))
+    trained = model.train(tweets, check_timezone(args.tz), include_replies=args.include_replies)
     card = trained.card.to_dict()
     emit(args, {k: card[k] for k in CARD_KEYS if k in card}, _card_text(card))
     return 0

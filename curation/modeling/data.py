@@ -140,7 +140,8 @@ def _replies_hint(history: pd.DataFrame, n_have: int, include_replies: bool, tar
     values = pd.to_numeric(replies["url_clicks"], errors="coerce") if target == "url_clicks" else engagement(replies)
     n_replies = int(values.notna().sum())
     if n_replies and n_replies + n_have >= MIN_TRAIN:
-        return f" Or learn from your {n_replies} replies too (workspace settings: include replies)."
+        return (f" Or learn from your {n_replies} replies too ('Learn from our replies too' on the Drafts page; "
+                "--include-replies on the command line).")
     return ""
 
 
