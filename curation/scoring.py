@@ -113,7 +113,9 @@ def score_texts(engine: Engine, workspace_id: int, actor: Actor, texts: Sequence
 
 
 def rescore_drafts(engine: Engine, workspace_id: int, actor: Actor, only_unscored: bool = False) -> int:
-    """Score the workspace's drafts with the current model and store the scores."""
+    """Score the workspace's drafts with the current model and store the scores (an editor's action)."""
+    with session_scope(engine) as s:
+        require_role(s, workspace_id, actor, "editor")
     found = active_model(engine, workspace_id, actor)
     if found is None:
         return 0

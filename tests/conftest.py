@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -225,3 +226,31 @@ def screenshot(page, name: str) -> Path:
         DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         (DOCS_SHOTS / path.name).write_bytes(path.read_bytes())
     return path
+
+
+def settle(page) -> None:
+    """Wait until the script run is over (Streamlit's running indicator is gone)."""
+    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
+
+
+def choose_draft(page, draft_id: int, text: str) -> None:
+    """Pick the draft in the Drafts page's 'Review one draft' select, by typing its label (the list filters)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    label = f"#{draft_id} {text[:30]}"
+    select = page.get_by_test_id("stSelectbox").filter(has_text="Review one draft")
+    box = select.get_by_role("combobox")
+    for _ in range(3):  # a rerun that lands while typing closes the list: try again once it is over
+        settle(page)
+        box.click()
+        box.press_sequentially(label)
+        try:
+            page.get_by_role("option", name=re.compile(f"^#{draft_id} ")).wait_for(timeout=10_000)
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+            continue
+        box.press("Enter")
+        settle(page)
+        if box.input_value().startswith(f"#{draft_id} "):
+            return
+    raise AssertionError(f"could not pick draft #{draft_id} in 'Review one draft': {box.input_value()!r}")

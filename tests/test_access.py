@@ -191,7 +191,7 @@ ACTIONS: dict[str, tuple[str, Callable[[World, str, Actor], object]]] = {
     "build_report": ("viewer", _in_session(lambda s, w, r, a: build_report(s, w.ws, a))),
     "make_plan": ("viewer", lambda w, r, a: make_plan(w.engine, w.ws, a, PlanConstraints(tz="UTC"))),
     # Scores are derived from the model, not anyone's edit: any reader may refresh them.
-    "rescore_drafts": ("viewer", lambda w, r, a: rescore_drafts(w.engine, w.ws, a)),
+    "rescore_drafts": ("editor", lambda w, r, a: rescore_drafts(w.engine, w.ws, a)),
     # editing
     "import_files": ("editor", lambda w, r, a: import_files(w.engine, w.ws, a, [(TINY.name, TINY.read_bytes())])),
     "add_drafts": ("editor", _in_session(lambda s, w, r, a: add_drafts(s, w.ws, a, [f"new draft by {r}"]))),

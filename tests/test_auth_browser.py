@@ -19,8 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ARTIFACTS, StreamlitServer, free_port, screenshot
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from conftest import ARTIFACTS, StreamlitServer, choose_draft, free_port, screenshot, settle
 from sqlalchemy import select
 
 from curation.store.access import Actor
@@ -115,37 +114,11 @@ def sign_in(browser, server: StreamlitServer, provider: OidcProvider, email: str
     return page
 
 
-def settle(page) -> None:
-    """Wait until the script run is over (Streamlit's running indicator is gone)."""
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=60_000)
-
-
 def open_drafts(page, server: StreamlitServer, email: str) -> None:
     page.goto(f"{server.url}/drafts", wait_until="domcontentloaded")
     page.get_by_role("heading", name="Drafts", exact=True).wait_for(timeout=60_000)
     page.get_by_text(f"Signed in as {email}").wait_for(timeout=30_000)
     settle(page)
-
-
-def choose_draft(page, draft_id: int, text: str) -> None:
-    """Pick the draft in the Drafts page's 'Review one draft' select, by typing its label (the list filters)."""
-    label = f"#{draft_id} {text[:30]}"
-    select = page.get_by_test_id("stSelectbox").filter(has_text="Review one draft")
-    box = select.get_by_role("combobox")
-    for _ in range(3):  # a rerun that lands while typing closes the list: try again once it is over
-        settle(page)
-        box.click()
-        box.press_sequentially(label)
-        try:
-            page.get_by_role("option", name=re.compile(f"^#{draft_id} ")).wait_for(timeout=10_000)
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-            continue
-        box.press("Enter")
-        settle(page)
-        if box.input_value().startswith(f"#{draft_id} "):
-            return
-    raise AssertionError(f"could not pick draft #{draft_id} in 'Review one draft': {box.input_value()!r}")
 
 
 def test_signed_in_editor_approves_viewer_sees_it_read_only_outsider_sees_nothing(browser, hosted):

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ROOT, StreamlitServer, copy_db, screenshot
+from conftest import ROOT, StreamlitServer, choose_draft, copy_db, screenshot, settle
 from icalendar import Calendar
+
+from curation.store.access import Actor
+from curation.store.db import engine_for, session_scope
+from curation.store.drafts import list_drafts
 
 pytestmark = pytest.mark.browser
 
@@ -14,15 +18,16 @@ DRAFT = "Case study: how Initech cut forecasting costs by 41% https://northwind.
 
 @pytest.fixture(scope="module")
 def journey_server(demo_db, tmp_path_factory):
-    server = StreamlitServer(copy_db(demo_db, tmp_path_factory.mktemp("journey") / "curation.db"))
-    yield server
+    url = copy_db(demo_db, tmp_path_factory.mktemp("journey") / "curation.db")
+    server = StreamlitServer(url)
+    yield server, url
     server.stop()
 
 
-def settle(page) -> None:
-    """Wait until Streamlit has finished the current run."""
-    page.wait_for_timeout(300)
-    page.wait_for_selector('[data-testid="stStatusWidget"]', state="detached", timeout=120_000)
+def draft_id_of(db_url: str, text: str) -> int:
+    with session_scope(engine_for(db_url)) as s:
+        drafts = list_drafts(s, 1, Actor.local_user())
+    return int(drafts.loc[drafts.text == text, "id"].iloc[0])
 
 
 def goto(page, base: str, slug: str, title: str) -> None:
@@ -31,17 +36,9 @@ def goto(page, base: str, slug: str, title: str) -> None:
     settle(page)
 
 
-def pick_draft(page, text: str) -> None:
-    box = page.get_by_test_id("stSelectbox").filter(has_text="Review one draft")
-    box.locator("input").click()
-    box.locator("input").fill(text[:30])
-    page.get_by_role("option").filter(has_text=text[:30]).first.wait_for(state="attached")
-    page.keyboard.press("Enter")
-    settle(page)
-
-
 def test_upload_score_approve_share_and_plan(browser, journey_server, tmp_path):
-    base = journey_server.url
+    server, db_url = journey_server
+    base = server.url
     ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
     page = ctx.new_page()
 
@@ -66,17 +63,16 @@ def test_upload_score_approve_share_and_plan(browser, journey_server, tmp_path):
     screenshot(page, "journey-draft-scored")
     page.get_by_role("button", name="Add to drafts").click()
     settle(page)
-    pick_draft(page, DRAFT)
-    page.get_by_role("button", name="Approve").click()
-    settle(page)
-    pick_draft(page, DRAFT)
+    draft_id = draft_id_of(db_url, DRAFT)
+    choose_draft(page, draft_id, DRAFT)
+    page.get_by_role("button", name="Approve", exact=True).click()
     page.get_by_text("Status: approved").wait_for(timeout=30_000)
 
     # 3. A teammate in a second browser context sees the approval.
     other = browser.new_context(viewport={"width": 1400, "height": 1000})
     mate = other.new_page()
     goto(mate, base, "drafts", "Drafts")
-    pick_draft(mate, DRAFT)
+    choose_draft(mate, draft_id, DRAFT)
     mate.get_by_text("Status: approved · last change by local@localhost").wait_for(timeout=30_000)
     other.close()
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import ROOT, StreamlitServer, screenshot
+from conftest import ROOT, StreamlitServer, choose_draft, screenshot
 from sqlalchemy import select
-from test_auth_browser import choose_draft
 
 from curation.store.access import Actor
 from curation.store.db import make_engine, session_scope
