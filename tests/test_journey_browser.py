@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from conftest import ROOT, StreamlitServer, choose_draft, copy_db, screenshot, settle
 from icalendar import Calendar
@@ -24,10 +26,17 @@ def journey_server(demo_db, tmp_path_factory):
     server.stop()
 
 
-def draft_id_of(db_url: str, text: str) -> int:
-    with session_scope(engine_for(db_url)) as s:
-        drafts = list_drafts(s, 1, Actor.local_user())
-    return int(drafts.loc[drafts.text == text, "id"].iloc[0])
+def draft_id_of(db_url: str, text: str, timeout: float = 60) -> int:
+    """The id of the draft with this text, once the click that adds it has been handled."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope(engine_for(db_url)) as s:
+            drafts = list_drafts(s, 1, Actor.local_user())
+        found = drafts.loc[drafts.text == text, "id"]
+        if len(found):
+            return int(found.iloc[0])
+        time.sleep(0.3)
+    raise AssertionError(f"the draft {text[:30]!r} was never stored")
 
 
 def goto(page, base: str, slug: str, title: str) -> None:
