@@ -24,7 +24,7 @@ def open_page(page, base: str, title: str) -> None:
 
 @pytest.mark.parametrize("title", PAGES)
 def test_every_page_opens_in_chromium(browser, app_server, title):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport={"width": 1400, "height": 1800})
     try:
         open_page(page, app_server.url, title)
         screenshot(page, f"page-{title.lower()}")

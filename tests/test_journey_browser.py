@@ -48,7 +48,7 @@ def goto(page, base: str, slug: str, title: str) -> None:
 def test_upload_score_approve_share_and_plan(browser, journey_server, tmp_path):
     server, db_url = journey_server
     base = server.url
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1100}, accept_downloads=True)
+    ctx = browser.new_context(viewport={"width": 1400, "height": 2200}, accept_downloads=True)
     page = ctx.new_page()
 
     # 1. Upload real exports on the Import page and read the report.
