@@ -170,7 +170,8 @@ def _with_target(
         expected = structural_expected(tweets, target)
     exp = pd.Series(expected, dtype="float64")
     exp = exp[~exp.index.duplicated(keep="last")]
-    frame["E"] = frame["tweet_id"].astype(str).map(exp.rename(index=str)).astype("float64")
+    exp.index = exp.index.astype(str)
+    frame["E"] = frame["tweet_id"].astype(str).map(exp).astype("float64")
     frame = frame[frame["O"].notna() & frame["E"].notna() & (frame["E"] >= 0)]
     return frame, target, label
 
@@ -189,13 +190,15 @@ def _fit_volume(frame: pd.DataFrame) -> tuple[float, float, float, tuple[float, 
     if used.empty or used["O"].sum() <= 0:
         return 0.0, 1.0, 1.0, (0.0, 0.0)
     o, e, n = (used[c].to_numpy(dtype="float64") for c in ("O", "E", "n_day"))
+    # The deviance depends on b only through per-n_day sums, so profile it on those (exact up to a
+    # constant, which cancels in every comparison below).
+    days, where = np.unique(n, return_inverse=True)
+    o_n, e_n, o_total = np.bincount(where, o), np.bincount(where, e), o.sum()
 
     def deviance(b: float) -> float:
-        mu = e * _hyperbolic(n, b)
-        mu *= o.sum() / mu.sum()
-        with np.errstate(divide="ignore", invalid="ignore"):
-            term = np.where(o > 0, o * np.log(o / mu), 0.0)
-        return float(2.0 * np.sum(term - (o - mu)))
+        h = _hyperbolic(days, b)
+        scale = o_total / np.sum(e_n * h)
+        return float(2.0 * (-np.sum(o_n * np.log(h)) - o_total * np.log(scale)))
 
     lo, hi = _SLOPE_BOUNDS
     # A negative slope must keep every day's factor positive: 1 + b (n - 1) > 0 up to the busiest day.
@@ -685,7 +688,8 @@ def volume(
 
     week_top = max(int(frame["n_week"].quantile(0.9)), 1)
     week_edges = sorted({0, *np.unique(np.linspace(0, week_top, 6).round().astype(int))[1:], np.inf})
-    frame["week_bucket"] = pd.cut(frame["n_week"], week_edges).astype(str)
+    weeks = pd.cut(frame["n_week"], week_edges)
+    frame["week_bucket"] = np.array([str(i) for i in weeks.cat.categories])[weeks.cat.codes.to_numpy()]
     week_table = (
         frame.groupby("week_bucket", sort=False)
         .agg(
