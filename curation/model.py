@@ -449,7 +449,14 @@ def _verdict(card: ModelCard) -> str:
             f"The wording did not beat that simpler model here, so scores come from it (links, hashtags, media, "
             f"timing; Spearman {_fmt(b2['spearman'])}): treat small differences between drafts as noise."
         )
-    return " ".join(s for s in (first, second, *card.notes) if s)
+    scorer = m if card.used == "model" else b2
+    third = ""
+    if fitting.better(b1["spearman"], scorer["spearman"] + 0.05):
+        third = (
+            f"On these tweets the recent median alone (link or not) ranked better ({_fmt(b1['spearman'])}): clicks "
+            "here follow the account's recent level more than the wording, so compare drafts with care."
+        )
+    return " ".join(s for s in (first, second, third, *card.notes) if s)
 
 
 def _versions() -> dict[str, str]:

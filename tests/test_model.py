@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import io
 import time
 import zipfile
@@ -58,6 +59,14 @@ def test_model_beats_structure_and_time_baseline_on_holdout(trained):
     assert m["model"]["d2"] > m["B2"]["d2"] > m["B0"]["d2"]
     assert m["model"]["top20_share"] > 0.4
     assert "Spearman" in card.verdict and "clicks" in card.verdict
+
+
+def test_verdict_says_when_the_recent_median_ranked_better(trained):
+    assert "recent median alone" not in trained.card.verdict  # the demo's model beats B1 by far
+    card = copy.deepcopy(trained.card)
+    card.metrics["B1"]["spearman"] = card.metrics["model"]["spearman"] + 0.2
+    verdict = model._verdict(card)
+    assert f"ranked better ({card.metrics['B1']['spearman']:.2f})" in verdict
 
 
 def test_holdout_is_the_latest_fifth_never_shuffled(trained, demo):
