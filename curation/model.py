@@ -52,7 +52,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 HOLDOUT_SHARE = 0.2
 MIN_EFFECT_SHOWN = math.log(1.03)  # effects smaller than 3 % are not worth a line
 
