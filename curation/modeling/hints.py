@@ -158,9 +158,9 @@ def _pct(ratio: float) -> str:
 
 
 def _effect(ratio: float, label: str, than: str = "") -> str:
-    """'got x1.6 clicks' / 'got 38 % fewer clicks' (+ a comparison group)."""
+    """'got ×1.6 clicks' / 'got 38 % fewer clicks' (+ a comparison group)."""
     if ratio >= 1:
-        return f"got x{ratio:.1f} the {label} of {than}" if than else f"got x{ratio:.1f} {label}"
+        return f"got ×{ratio:.1f} the {label} of {than}" if than else f"got ×{ratio:.1f} {label}"
     return f"got {_pct(ratio)} fewer {label}" + (f" than {than}" if than else "")
 
 
@@ -186,7 +186,7 @@ def link_hint(st: dict, advice: str = "") -> str | None:
 def _hashtag_hint(c: dict, label: str) -> str:
     if c["ratio"] < 1:
         return f"3+ hashtags cut {label} by {_pct(c['ratio'])} here ({c['n_a']} tweets)."
-    return f"Tweets with 3+ hashtags got x{c['ratio']:.1f} {label} here ({c['n_a']} tweets)."
+    return f"Tweets with 3+ hashtags got ×{c['ratio']:.1f} {label} here ({c['n_a']} tweets)."
 
 
 def account_hint_texts(st: dict) -> list[str]:
@@ -203,7 +203,7 @@ def account_hint_texts(st: dict) -> list[str]:
     if notable(c := st.get("question")):
         out.append(f"Questions {_effect(c['ratio'], label)} here.")
     if c := st.get("best_block"):
-        out.append(f"Tweets posted {_block_label(c['block'])} ({st['tz']}) got x{c['ratio']:.1f} {label} here.")
+        out.append(f"Tweets posted {_block_label(c['block'])} ({st['tz']}) got ×{c['ratio']:.1f} {label} here.")
     if notable(c := st.get("volume")):
         than = f"posts on days with {c['lo']} or fewer"
         out.append(f"On days with {c['hi']}+ posts each post {_effect(c['ratio'], label, than)}.")
@@ -234,8 +234,8 @@ def draft_hint_texts(st: dict, row: pd.Series, slot: pd.Timestamp, tz: str) -> l
         out.append(f"Questions {_effect(c['ratio'], label)} here.")
     c = st.get("best_block")
     if c and local_parts([slot], tz)[1][0] // BLOCK_HOURS != c["block"]:
-        out.append(f"Tweets posted {_block_label(c['block'])} got x{c['ratio']:.1f} {label} here: consider that slot.")
+        out.append(f"Tweets posted {_block_label(c['block'])} got ×{c['ratio']:.1f} {label} here: consider that slot.")
     c = st.get("photo")
     if notable(c) and c["ratio"] > 1:
-        out.append(f"If you can, add a photo: tweets with one got x{c['ratio']:.1f} {label} here.")
+        out.append(f"If you can, add a photo: tweets with one got ×{c['ratio']:.1f} {label} here.")
     return out
