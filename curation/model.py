@@ -436,7 +436,14 @@ def _verdict(card: ModelCard) -> str:
         f"(Spearman {_fmt(m['spearman'])}; structure and timing alone {_fmt(b2['spearman'])}, "
         f"the recent median {_fmt(b1['spearman'])})."
     )
-    if card.used == "model":
+    weak = not (np.isfinite(m["spearman"]) and m["spearman"] >= 0.2)
+    if card.used == "model" and weak:
+        second = (
+            f"That beats structure and timing alone, but the signal is weak for this account: use the scores only "
+            f"to spot clearly weak drafts, treat the rest as a tie, and add history (more months of {label}) to "
+            "sharpen it."
+        )
+    elif card.used == "model":
         share = m["top20_share"]
         second = (
             f"Its top 20 % of those tweets earned {share:.0%} of all their {label}: use it to pick the strongest "

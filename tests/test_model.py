@@ -69,6 +69,14 @@ def test_verdict_says_when_the_recent_median_ranked_better(trained):
     assert f"ranked better ({card.metrics['B1']['spearman']:.2f})" in verdict
 
 
+def test_verdict_hedges_a_model_that_barely_ranks(trained):
+    assert "signal is weak" not in trained.card.verdict
+    card = copy.deepcopy(trained.card)
+    card.metrics["model"]["spearman"], card.metrics["B2"]["spearman"] = 0.15, 0.04
+    verdict = model._verdict(card)
+    assert "barely ranks" in verdict and "signal is weak" in verdict and "pick the strongest" not in verdict
+
+
 def test_holdout_is_the_latest_fifth_never_shuffled(trained, demo):
     card = trained.card
     originals = demo.loc[~demo["is_reply"] & ~demo["is_retweet"]].sort_values("created_at")
