@@ -85,6 +85,29 @@ def test_missing_metrics_stay_null_and_newer_exports_win(engine):
         assert (t.loc[0, "impressions"], t.loc[0, "url_clicks"]) == (180, 4)
 
 
+def test_bulk_write_round_trips_every_value_exactly(engine):
+    rows = [
+        {"tweet_id": "1717171717171717171", "created_at": "2024-05-06T07:08:09.123456Z",
+         "text": "<script>alert(1)</script> =HYPERLINK(\"x\") naïve 🚀\nline", "is_reply": True,
+         "has_link": True, "link_domains": "example.com", "n_hashtags": 3, "media_type": "photo",
+         "lang": "en", "impressions": 2_000_000_000, "url_clicks": 0},
+        {"tweet_id": "2", "created_at": "2023-12-31T23:59:59.000000Z", "text": "", "is_retweet": True, "likes": 7},
+    ]
+    with session_scope(engine) as s:
+        ws = create_workspace(s, "Exact", LOCAL)
+        import_parsed(s, ws.id, LOCAL, [_parsed("tweets.js", "x_archive", rows, "2024-06-01")])
+    with session_scope(engine) as s:
+        t = load_tweets(s, ws.id, LOCAL).set_index("tweet_id")
+    a, b = t.loc["1717171717171717171"], t.loc["2"]
+    assert a["created_at"] == pd.Timestamp("2024-05-06T07:08:09.123456Z")
+    assert b["created_at"] == pd.Timestamp("2023-12-31T23:59:59Z")
+    assert a["text"] == rows[0]["text"] and b["text"] == ""
+    assert (bool(a["is_reply"]), bool(a["is_retweet"]), bool(b["is_retweet"])) == (True, False, True)
+    assert (a["link_domains"], a["n_hashtags"], a["media_type"]) == ("example.com", 3, "photo")
+    assert (a["impressions"], a["url_clicks"], b["likes"]) == (2_000_000_000, 0, 7)  # 0 stays 0
+    assert pd.isna(a["likes"]) and pd.isna(b["impressions"]) and pd.isna(b["url_clicks"])  # NULL stays NULL
+
+
 def test_same_import_twice_is_unchanged(engine):
     files = [_parsed("a.csv", "legacy_analytics", [
         {"tweet_id": str(i), "created_at": f"2024-01-0{i}T10:00:00Z", "text": f"t{i}", "impressions": i * 10}

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Dialect, Executable, String, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import Dialect, Executable, String, Table, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -197,6 +197,23 @@ def _bulk_execute(session: Session, stmt: Executable, frame: pd.DataFrame, chunk
         conn.exec_driver_sql(compiled.string, rows[start : start + chunk])
 
 
+def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame) -> None:
+    """Insert the rows of ``frame`` into ``table``: COPY on PostgreSQL, batched executemany elsewhere."""
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "postgresql" or not len(frame):
+        _bulk_execute(session, insert(table), frame)
+        return
+    quote = dialect.identifier_preparer
+    columns = ", ".join(quote.quote(c) for c in frame.columns)
+    sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+    values = [_driver_values(frame[c], table.c[c].type, dialect) for c in frame.columns]
+    raw = conn.connection.driver_connection  # same transaction as the session
+    with raw.cursor() as cur, cur.copy(sql) as copy:
+        for row in zip(*values, strict=True):
+            copy.write_row(row)
+
+
 def write_merged(
     session: Session,
     workspace_id: int,
@@ -218,7 +235,7 @@ def write_merged(
         new_rows["last_upload_id"] = upload_id
         new_rows["created_at"] = pd.to_datetime(new_rows["created_at"], utc=True)
         cols = ["workspace_id", "tweet_id", *value_cols, "first_upload_id", "last_upload_id"]
-        _bulk_execute(session, insert(table), new_rows[cols])
+        _bulk_insert(session, table, new_rows[cols])
     upd = rows[~is_new].copy()
     if len(upd):
         upd["b_id"] = before.loc[upd.index, "pk"].astype(int)
@@ -241,7 +258,7 @@ def write_merged(
                 )
             ).all()
             links += [pk for tid, pk in found if tid in fresh]
-        _bulk_execute(session, insert(TweetUpload.__table__), pd.DataFrame({"tweet_pk": links, "upload_id": upload_id}))
+        _bulk_insert(session, TweetUpload.__table__, pd.DataFrame({"tweet_pk": links, "upload_id": upload_id}))
 
 
 def tweet_count(session: Session, workspace_id: int) -> int:
