@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -289,6 +291,8 @@ WORD_PARAMS: dict = {"analyzer": "word", "ngram_range": (1, 2)}
 CHAR_PARAMS: dict = {"analyzer": "char_wb", "ngram_range": (2, 5)}
 MAX_WORD_FEATURES = 20000
 MAX_CHAR_FEATURES = 30000
+_LAST_COUNTS: list = []  # [key, TextCounts] of the last analysed texts
+_LAST_COUNTS_LOCK = threading.Lock()
 
 
 @dataclass
@@ -306,7 +310,23 @@ class TextCounts:
 
     @classmethod
     def of(cls, texts: Sequence[str]) -> TextCounts:
+        """Counts of ``texts``; the last result is reused when the same texts come again.
+
+        Training and the content-only expectation of the Insights/Planner pages analyse the same
+        history one after the other, and tokenising is most of their time.
+        """
         docs = [text_for_model(str(t or "")) for t in texts]
+        key = hashlib.blake2b("\x00".join(docs).encode(), digest_size=16).digest() + len(docs).to_bytes(8, "big")
+        with _LAST_COUNTS_LOCK:
+            if _LAST_COUNTS and _LAST_COUNTS[0] == key:
+                return _LAST_COUNTS[1]
+        counts = cls._count(docs)
+        with _LAST_COUNTS_LOCK:
+            _LAST_COUNTS[:] = [key, counts]
+        return counts
+
+    @classmethod
+    def _count(cls, docs: list[str]) -> TextCounts:
         parts = []
         for params in (WORD_PARAMS, CHAR_PARAMS):
             cv = CountVectorizer(**params, dtype=np.float32)

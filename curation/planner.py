@@ -379,8 +379,11 @@ class _Optimiser:
         k, total = st.day_count[self.day[s]], st.day_sum[self.day[s]]
         return float(total * self.vf[k] - (total - self.P[d, s]) * self.vf[k - 1])
 
-    def improve(self, st: _State, max_rounds: int = 500) -> None:
-        """Best-improvement local search: swap in an unused draft, move a post, or swap two posts' slots."""
+    def improve(self, st: _State, max_rounds: int = 500, ban_slot: int = -1, ban_draft: int = -1) -> None:
+        """Best-improvement local search: swap in an unused draft, move a post, or swap two posts' slots.
+
+        A banned slot stays empty and a banned draft stays out (a ruin-and-recreate trial's bans).
+        """
         for _ in range(max_rounds):
             best, move = _EPS * max(1.0, abs(self.total(st))), None
             sched = np.flatnonzero(st.draft_slot >= 0)
@@ -392,6 +395,7 @@ class _Optimiser:
             cur = self.P[sched, ss]
             # 1. replace the draft in a slot by an unused eligible one
             unused = np.flatnonzero(self.eligible & (st.draft_slot < 0))
+            unused = unused[unused != ban_draft]
             if unused.size:
                 delta = (self.P[np.ix_(unused, ss)] - cur[None, :]) * vk[None, :]
                 delta[~self.pair_ok[np.ix_(unused, ss)]] = -np.inf
@@ -413,6 +417,8 @@ class _Optimiser:
             kt = st.day_count[self.day]
             same = self.day[None, :] == da[:, None]
             free = self.slot_ok & (st.slot_draft < 0)
+            if ban_slot >= 0:
+                free[ban_slot] = False
             ok = free[None, :] & (st.blocked[None, :] == self.conflict[ss]) & (same | (kt < self.cap)[None, :])
             ok &= self.pair_ok[sched]
             if ok.any():
@@ -465,17 +471,14 @@ class _Optimiser:
         for d, e in itertools.permutations(sched, 2):
             yield (d, e), int(st.draft_slot[d]), -1
 
-    def run(self, max_trials: int = 200) -> None:
-        """Greedy, local search, then ruin-and-recreate until no trial helps or the budget is spent.
+    def _search(self, st: _State, max_trials: int) -> _State:
+        """Local search, then ruin-and-recreate until no trial helps or ``max_trials`` are spent.
 
         A trial drops one or two posts, refills greedily with a slot or draft banned, improves
-        briefly, refills again with the ban lifted, and is kept if the total rises. It escapes what
-        single moves cannot: a strong post that blocks (by gap or cap) two posts worth more
-        together. The trial budget keeps the worst case (100 drafts, no gap, a high cap) well under
-        a second, and the result does not depend on the machine's speed.
+        briefly under the same ban, refills again with the ban lifted, and is kept if the total
+        rises. It escapes what single moves cannot: a strong post that blocks (by gap or cap) two
+        posts worth more together.
         """
-        st = self.state
-        self.greedy(st, self.floor)
         self.improve(st)
         trials = 0
         while trials < max_trials:
@@ -489,7 +492,7 @@ class _Optimiser:
                 for d in drop:
                     self.remove(trial, d)
                 self.greedy(trial, self.floor, ban_slot, ban_draft)
-                self.improve(trial, max_rounds=4)
+                self.improve(trial, max_rounds=4, ban_slot=ban_slot, ban_draft=ban_draft)
                 self.greedy(trial, self.floor)  # the ban is lifted: the dropped draft may fit elsewhere now
                 if self.total(trial) > current + _EPS * max(1.0, abs(current)):
                     found = trial
@@ -499,6 +502,35 @@ class _Optimiser:
             st = found
             self.greedy(st, self.floor)
             self.improve(st)
+        return st
+
+    def _starts(self, st: _State, n: int) -> list[tuple[int, int]]:
+        """The ``n`` strongest feasible (draft, slot) pairs the schedule does not use, as forced first posts."""
+        ok = self.pair_ok & self.eligible[:, None] & self.slot_ok[None, :] & (self.floor <= self.P)
+        score = np.where(ok, self.P, -np.inf)
+        used = st.draft_slot >= 0
+        score[used, st.draft_slot[used]] = -np.inf
+        order = np.argsort(-score, axis=None, kind="stable")[:n]
+        return [divmod(int(i), score.shape[1]) for i in order if np.isfinite(score.flat[int(i)])]
+
+    def run(self, max_trials: int = 200, restarts: int = 12) -> None:
+        """Greedy, then search; then a few restarts that force one strong unused pairing first.
+
+        A restart escapes what dropping one or two posts cannot, such as three posts that must all
+        change slots together. The trial and restart budgets keep the worst case (100 drafts, no
+        gap, a high cap) well under a second, and the result does not depend on the machine's speed.
+        """
+        st = self.state
+        self.greedy(st, self.floor)
+        st = self._search(st, max_trials)
+        for d, s in self._starts(st, restarts):
+            trial = _State(*self.P.shape, len(st.day_count))
+            self.place(trial, d, s)
+            self.greedy(trial, self.floor)
+            self.improve(trial, max_rounds=50)
+            current = self.total(st)
+            if self.total(trial) > current + _EPS * max(1.0, abs(current)):
+                st = self._search(trial, max_trials // 4)
         self.state = st
 
     def curve(self) -> list[tuple[int, float]]:

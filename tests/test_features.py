@@ -158,3 +158,13 @@ def test_fast_draft_structure_matches_the_frame_path():
     slow = space.struct_block(draft_frame(texts), media_known=False)
     np.testing.assert_allclose(fast, slow)
     assert link.tolist() == [True, False, True, False]
+
+
+def test_text_counts_are_reused_only_for_the_same_texts() -> None:
+    from curation.features import TextCounts
+
+    first = TextCounts.of(["Read the guide https://example.com", "gm"])
+    assert TextCounts.of(["Read the guide https://example.com", "gm"]) is first
+    other = TextCounts.of(["Read the guide https://example.com", "gn"])
+    assert other is not first and "gn" in set(other.word_terms) and "gn" not in set(first.word_terms)
+    assert TextCounts.of(["Read the guide https://example.com"]).word.shape[0] == 1  # a subset is counted anew

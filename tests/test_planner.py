@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from curation import planner
@@ -157,10 +157,12 @@ def _tiny_case(seed: int, n_drafts: int, n_slots: int, cap: int) -> tuple[float,
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 4), st.integers(2, 7), st.integers(1, 3))
+@example(seed=238, n_drafts=2, n_slots=2, cap=2)  # ruin trials once undid themselves here (0.78)
+@example(seed=2514099093, n_drafts=4, n_slots=4, cap=2)  # three posts must all change slots (0.78)
 def test_plan_is_never_far_from_the_exhaustive_optimum(seed, n_drafts, n_slots, cap) -> None:
     total, best = _tiny_case(seed, n_drafts, n_slots, cap)
     assert total <= best + 1e-9
-    assert total >= 0.85 * best - 1e-9  # a heuristic: 0.88 was the worst of 1,500 random cases
+    assert total >= 0.95 * best - 1e-9  # a heuristic, yet it reached the optimum in 3,000 random cases
 
 
 def test_plan_is_on_average_within_a_percent_of_the_exhaustive_optimum() -> None:
