@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -291,8 +290,6 @@ WORD_PARAMS: dict = {"analyzer": "word", "ngram_range": (1, 2)}
 CHAR_PARAMS: dict = {"analyzer": "char_wb", "ngram_range": (2, 5)}
 MAX_WORD_FEATURES = 20000
 MAX_CHAR_FEATURES = 30000
-_LAST_COUNTS: list = []  # [key, TextCounts] of the last analysed texts
-_LAST_COUNTS_LOCK = threading.Lock()
 
 
 @dataclass
@@ -315,31 +312,25 @@ class TextCounts:
         Training and the content-only expectation of the Insights/Planner pages analyse the same
         history one after the other, and tokenising is most of their time.
         """
-        docs = [text_for_model(str(t or "")) for t in texts]
-        key = hashlib.blake2b("\x00".join(docs).encode(), digest_size=16).digest() + len(docs).to_bytes(8, "big")
-        with _LAST_COUNTS_LOCK:
-            if _LAST_COUNTS and _LAST_COUNTS[0] == key:
-                return _LAST_COUNTS[1]
-        counts = cls._count(docs)
-        with _LAST_COUNTS_LOCK:
-            _LAST_COUNTS[:] = [key, counts]
-        return counts
-
-    @classmethod
-    def _count(cls, docs: list[str]) -> TextCounts:
-        parts = []
-        for params in (WORD_PARAMS, CHAR_PARAMS):
-            cv = CountVectorizer(**params, dtype=np.float32)
-            try:
-                counts = cv.fit_transform(docs)
-                terms = cv.get_feature_names_out()
-            except ValueError:  # no tokens at all
-                counts, terms = sp.csr_matrix((len(docs), 0), dtype=np.float32), np.array([], dtype=object)
-            parts += [terms, sp.csr_matrix(counts)]
-        return cls(*parts)
+        return _count_docs(tuple(text_for_model(str(t or "")) for t in texts))
 
     def rows(self, idx: slice | np.ndarray) -> TextCounts:
         return TextCounts(self.word_terms, self.word[idx], self.char_terms, self.char[idx])
+
+
+@lru_cache(maxsize=1)
+def _count_docs(docs: tuple[str, ...]) -> TextCounts:
+    """Raw word and char n-gram counts of prepared documents (one CountVectorizer pass each)."""
+    parts = []
+    for params in (WORD_PARAMS, CHAR_PARAMS):
+        cv = CountVectorizer(**params, dtype=np.float32)
+        try:
+            counts = cv.fit_transform(docs)
+            terms = cv.get_feature_names_out()
+        except ValueError:  # no tokens at all
+            counts, terms = sp.csr_matrix((len(docs), 0), dtype=np.float32), np.array([], dtype=object)
+        parts += [terms, sp.csr_matrix(counts)]
+    return TextCounts(*parts)
 
 
 def _pick_terms(counts: sp.csr_matrix, min_df: int, max_features: int) -> tuple[np.ndarray, np.ndarray]:
