@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine, create_engine, delete, func, insert, select, text, update
+from sqlalchemy import Engine, create_engine, delete, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Subquery
@@ -28,7 +28,7 @@ from curation.exports import safe_csv
 from curation.ingest.zipread import SafeZip
 from curation.schema import DAILY_METRICS, METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, as_utc, audit, bump_data_version, get_workspace, now, require_role
-from curation.store.db import engine_for, session_scope
+from curation.store.db import bulk_insert, engine_for, session_scope
 from curation.store.models import (
     AccountSnapshot,
     AudienceId,
@@ -455,13 +455,15 @@ def restore_workspace(session: Session, workspace_id: int, actor: Actor, data: b
         rec |= {c: _int(r[c]) or 0 for c in ("n_hashtags", "n_mentions")}
         rec |= {m: _int(r[m]) for m in METRICS}
         tweets.append(rec)
-    for chunk in range(0, len(tweets), 5000):
-        session.execute(insert(Tweet), tweets[chunk:chunk + 5000])
+    if tweets:
+        frame = pd.DataFrame(tweets)
+        ints = [*METRICS, "first_upload_id", "last_upload_id"]  # may be empty: NULL, never 0
+        frame[ints] = frame[ints].astype("Int64")
+        frame[["created_at", "metrics_as_of"]] = frame[["created_at", "metrics_as_of"]].apply(pd.to_datetime, utc=True)
+        bulk_insert(session, Tweet.__table__, frame)
     pks = dict(session.execute(select(Tweet.tweet_id, Tweet.id).where(Tweet.workspace_id == workspace_id)).all())
-    links = [{"tweet_pk": pks[r["tweet_id"]], "upload_id": upload_ids[int(r["upload_id"])]}
-             for r in _read_csv(zf, "tweet_uploads.csv")]
-    for chunk in range(0, len(links), 10000):
-        session.execute(insert(TweetUpload), links[chunk:chunk + 10000])
+    pairs = [(pks[r["tweet_id"]], upload_ids[int(r["upload_id"])]) for r in _read_csv(zf, "tweet_uploads.csv")]
+    bulk_insert(session, TweetUpload.__table__, pd.DataFrame(pairs, columns=["tweet_pk", "upload_id"], dtype="int64"))
 
     daily = _read_csv(zf, "daily_metrics.csv")
     session.add_all(DailyMetric(workspace_id=workspace_id, day=_day(r["day"]), upload_id=up_id(r["upload_id"]),

@@ -7,10 +7,13 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Dialect, Engine, Executable, Table, create_engine, event, insert
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.types import TypeEngine
 
 from curation import config
 
@@ -62,3 +65,56 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+def _driver_values(series: pd.Series, sa_type: TypeEngine, dialect: Dialect) -> list:
+    """One column as the values the driver takes, column-wise; what SQLAlchemy's bind processors give."""
+    missing = series.isna().to_numpy()
+    if isinstance(series.dtype, pd.DatetimeTZDtype):
+        utc = series.dt.tz_convert("UTC")
+        if dialect.name == "sqlite":  # SQLAlchemy's SQLite DATETIME storage format, vectorised
+            arr = utc.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(dtype=object)
+            arr[missing] = None
+            return arr.tolist()
+        arr = np.array(utc.dt.to_pydatetime(), dtype=object)
+    else:
+        arr = series.astype(object).to_numpy(copy=True)
+    arr[missing] = None
+    values = arr.tolist()
+    process = sa_type.dialect_impl(dialect).bind_processor(dialect)
+    return values if process is None else [None if v is None else process(v) for v in values]
+
+
+def bulk_execute(session: Session, stmt: Executable, frame: pd.DataFrame, chunk: int = 20_000) -> None:
+    """Execute ``stmt`` once per row of ``frame`` (columns named like its parameters) in driver batches.
+
+    The statement is compiled once and values are converted column by column, which skips the
+    per-row parameter processing of ``Connection.execute`` (most of an import's time otherwise).
+    """
+    conn = session.connection()
+    dialect = conn.dialect
+    compiled = stmt.compile(dialect=dialect, column_keys=list(frame.columns))
+    names = list(compiled.positiontup or compiled.binds)
+    values = [_driver_values(frame[n], compiled.binds[n].type, dialect) for n in names]
+    rows: list = list(zip(*values, strict=True))
+    if not compiled.positiontup:
+        rows = [dict(zip(names, row, strict=True)) for row in rows]
+    for start in range(0, len(rows), chunk):
+        conn.exec_driver_sql(compiled.string, rows[start : start + chunk])
+
+
+def bulk_insert(session: Session, table: Table, frame: pd.DataFrame) -> None:
+    """Insert the rows of ``frame`` into ``table``: COPY on PostgreSQL, batched executemany elsewhere."""
+    conn = session.connection()
+    dialect = conn.dialect
+    if dialect.name != "postgresql" or not len(frame):
+        bulk_execute(session, insert(table), frame)
+        return
+    quote = dialect.identifier_preparer
+    columns = ", ".join(quote.quote(c) for c in frame.columns)
+    sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
+    values = [_driver_values(frame[c], table.c[c].type, dialect) for c in frame.columns]
+    raw = conn.connection.driver_connection  # same transaction as the session
+    with raw.cursor() as cur, cur.copy(sql) as copy:
+        for row in zip(*values, strict=True):
+            copy.write_row(row)

@@ -8,12 +8,12 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Dialect, Executable, String, Table, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import String, bindparam, func, select, type_coerce, update
 from sqlalchemy.orm import Session
-from sqlalchemy.types import TypeEngine
 
 from curation.schema import METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, require_role
+from curation.store.db import bulk_execute, bulk_insert
 from curation.store.models import Tweet, TweetUpload
 
 # Which source's text and structure win when two exports describe the same tweet: archives keep
@@ -161,59 +161,6 @@ def merge_into(
     return current, counts
 
 
-def _driver_values(series: pd.Series, sa_type: TypeEngine, dialect: Dialect) -> list:
-    """One column as the values the driver takes, column-wise; what SQLAlchemy's bind processors give."""
-    missing = series.isna().to_numpy()
-    if isinstance(series.dtype, pd.DatetimeTZDtype):
-        utc = series.dt.tz_convert("UTC")
-        if dialect.name == "sqlite":  # SQLAlchemy's SQLite DATETIME storage format, vectorised
-            arr = utc.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(dtype=object)
-            arr[missing] = None
-            return arr.tolist()
-        arr = np.array(utc.dt.to_pydatetime(), dtype=object)
-    else:
-        arr = series.astype(object).to_numpy(copy=True)
-    arr[missing] = None
-    values = arr.tolist()
-    process = sa_type.dialect_impl(dialect).bind_processor(dialect)
-    return values if process is None else [None if v is None else process(v) for v in values]
-
-
-def _bulk_execute(session: Session, stmt: Executable, frame: pd.DataFrame, chunk: int = 20_000) -> None:
-    """Execute ``stmt`` once per row of ``frame`` (columns named like its parameters) in driver batches.
-
-    The statement is compiled once and values are converted column by column, which skips the
-    per-row parameter processing of ``Connection.execute`` (most of an import's time otherwise).
-    """
-    conn = session.connection()
-    dialect = conn.dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=list(frame.columns))
-    names = list(compiled.positiontup or compiled.binds)
-    values = [_driver_values(frame[n], compiled.binds[n].type, dialect) for n in names]
-    rows: list = list(zip(*values, strict=True))
-    if not compiled.positiontup:
-        rows = [dict(zip(names, row, strict=True)) for row in rows]
-    for start in range(0, len(rows), chunk):
-        conn.exec_driver_sql(compiled.string, rows[start : start + chunk])
-
-
-def _bulk_insert(session: Session, table: Table, frame: pd.DataFrame) -> None:
-    """Insert the rows of ``frame`` into ``table``: COPY on PostgreSQL, batched executemany elsewhere."""
-    conn = session.connection()
-    dialect = conn.dialect
-    if dialect.name != "postgresql" or not len(frame):
-        _bulk_execute(session, insert(table), frame)
-        return
-    quote = dialect.identifier_preparer
-    columns = ", ".join(quote.quote(c) for c in frame.columns)
-    sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
-    values = [_driver_values(frame[c], table.c[c].type, dialect) for c in frame.columns]
-    raw = conn.connection.driver_connection  # same transaction as the session
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        for row in zip(*values, strict=True):
-            copy.write_row(row)
-
-
 def write_merged(
     session: Session,
     workspace_id: int,
@@ -235,7 +182,7 @@ def write_merged(
         new_rows["last_upload_id"] = upload_id
         new_rows["created_at"] = pd.to_datetime(new_rows["created_at"], utc=True)
         cols = ["workspace_id", "tweet_id", *value_cols, "first_upload_id", "last_upload_id"]
-        _bulk_insert(session, table, new_rows[cols])
+        bulk_insert(session, table, new_rows[cols])
     upd = rows[~is_new].copy()
     if len(upd):
         upd["b_id"] = before.loc[upd.index, "pk"].astype(int)
@@ -245,7 +192,7 @@ def write_merged(
             .where(table.c.id == bindparam("b_id"))
             .values({c: bindparam(c) for c in [*value_cols, "last_upload_id"]})
         )
-        _bulk_execute(session, stmt, upd[["b_id", *value_cols, "last_upload_id"]])
+        bulk_execute(session, stmt, upd[["b_id", *value_cols, "last_upload_id"]])
     if len(touched):
         pks = pd.Series(before["pk"].to_numpy(), index=before.index).dropna()
         known = touched.intersection(pks.index)
@@ -258,7 +205,7 @@ def write_merged(
                 )
             ).all()
             links += [pk for tid, pk in found if tid in fresh]
-        _bulk_insert(session, TweetUpload.__table__, pd.DataFrame({"tweet_pk": links, "upload_id": upload_id}))
+        bulk_insert(session, TweetUpload.__table__, pd.DataFrame({"tweet_pk": links, "upload_id": upload_id}))
 
 
 def tweet_count(session: Session, workspace_id: int) -> int:
