@@ -16,7 +16,7 @@ from curation.schema import DAILY_METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, audit, bump_data_version, now, require_role
 from curation.store.db import session_scope
 from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Upload
-from curation.store.tweets import load_tweets, merge_into, write_merged
+from curation.store.tweets import load_for_merge, merge_into, write_merged
 
 Progress = Callable[[float, str], None]
 
@@ -136,7 +136,7 @@ def import_parsed(
     session.add(upload)
     session.flush()
 
-    before = load_tweets(session, workspace_id, actor, include_state=True).set_index("tweet_id")
+    before = load_for_merge(session, workspace_id, actor)  # other imports of the workspace wait from here
     current = before
     touched: list[pd.Index] = []
     dirty: list[pd.Index] = []

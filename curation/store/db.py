@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Dialect, Engine, Executable, Table, create_engine, event, insert
+from sqlalchemy import Dialect, Engine, Executable, Table, create_engine, event, insert, text
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeEngine
 
@@ -65,6 +65,27 @@ def session_scope(engine: Engine) -> Iterator[Session]:
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session, session.begin():
         yield session
+
+
+# First key of the PostgreSQL advisory lock one workspace's writers take turns on ("wsmerge").
+_WORKSPACE_LOCK = 0x77736D65
+
+
+def lock_workspace(session: Session, workspace_id: int) -> None:
+    """Make this transaction the only writer of the workspace until it ends; call before reading what it merges.
+
+    A merge reads the stored rows, folds files in and writes them back; two at once would each
+    overwrite the other's change. PostgreSQL takes a transaction-scoped advisory lock (released on
+    commit or rollback); SQLite has one writer per database, so a no-op write takes its write lock
+    now, before the reads, instead of at the first real write.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k, :w)"), {"k": _WORKSPACE_LOCK, "w": workspace_id})
+    elif conn.dialect.name == "sqlite":
+        conn.execute(text("UPDATE workspaces SET data_version = data_version WHERE id = :w"), {"w": workspace_id})
+    else:  # any other database: a row lock on the workspace
+        conn.execute(text("SELECT id FROM workspaces WHERE id = :w FOR UPDATE"), {"w": workspace_id})
 
 
 def _driver_values(series: pd.Series, sa_type: TypeEngine, dialect: Dialect) -> list:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from curation.schema import METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, require_role
-from curation.store.db import bulk_execute, bulk_insert
+from curation.store.db import bulk_execute, bulk_insert, lock_workspace
 from curation.store.models import Tweet, TweetUpload
 
 # Which source's text and structure win when two exports describe the same tweet: archives keep
@@ -57,6 +57,17 @@ def load_tweets(session: Session, workspace_id: int, actor: Actor, include_state
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     frame = pd.DataFrame({name: pd.Series(col, dtype=object) for name, col in zip(names, columns, strict=True)})
     return normalise_tweets(frame)
+
+
+def load_for_merge(session: Session, workspace_id: int, actor: Actor) -> pd.DataFrame:
+    """The stored rows with their merge state, indexed by tweet_id, read under the workspace's write lock.
+
+    The lock lasts until the caller's transaction ends, so no other import can write between this
+    read and the caller's write: concurrent imports take turns, and both of their changes stay.
+    """
+    require_role(session, workspace_id, actor, "editor")
+    lock_workspace(session, workspace_id)
+    return load_tweets(session, workspace_id, actor, include_state=True).set_index("tweet_id")
 
 
 def normalise_tweets(frame: pd.DataFrame) -> pd.DataFrame:
