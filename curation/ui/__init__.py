@@ -80,16 +80,47 @@ def ensure_router() -> None:
     A new server's first visitor who opens a page URL (say /drafts) gets Streamlit's old multipage
     mode: it sees a pages/ folder and runs pages/3_drafts.py without app.py, so without the sign-in
     gate, the page config and the navigation. Streamlit drops that mode for good once st.navigation
-    has run; this makes it so, and reruns through app.py, which routes to the same URL.
+    has run; this makes it so, and reruns through app.py, which routes to the same URL. (The supported
+    way out is a page folder not named pages/; renaming it moves every teammate's page file at once.)
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
 
 
-def current() -> Current:
-    """Sidebar workspace picker; stops the page with a clear message when there is nothing to show."""
-    ensure_router()
+WS_PARAM = "ws"  # the URL's ?ws=<id>: page links, reloads and shared links keep the workspace
+_PICKER = "ws_picker"
+_LAST = "ws_last"  # this tab's last workspace, for a URL typed without ?ws=
+_RESOLVED = "_current_of_this_run"
+
+
+def _choose(spaces: list[tuple[int, str, str, int]]) -> int | None:
+    """The workspace id the URL names, or (no ?ws= at all) this tab's last one, else the first; None if the
+    URL names one the user cannot see. Never another workspace in place of the one asked for."""
+    ids = [sid for sid, *_ in spaces]
+    asked = st.query_params.get(WS_PARAM)
+    if asked is None:
+        last = st.session_state.get(_LAST)
+        chosen = last if last in ids else ids[0]
+        st.query_params[WS_PARAM] = str(chosen)
+        return chosen
+    return int(asked) if asked.isdigit() and int(asked) in ids else None
+
+
+def _picked() -> None:
+    chosen = st.session_state.get(_PICKER)
+    if chosen is not None:
+        st.query_params[WS_PARAM] = str(chosen)
+        st.session_state[_LAST] = chosen
+
+
+def switch_to(workspace_id: int) -> None:
+    """Make ``workspace_id`` this tab's workspace (the URL follows); the caller reruns."""
+    st.query_params[WS_PARAM] = str(workspace_id)
+    st.session_state[_LAST] = workspace_id
+
+
+def _resolve() -> Current:
     who = actor()
     with session() as s:
         spaces = [(ws.id, ws.name, ws.timezone, ws.data_version) for ws in list_workspaces(s, who)]
@@ -102,14 +133,82 @@ def current() -> Current:
                 "Ask a workspace owner to add your e-mail on their Workspace page."
             )
             st.stop()
-        names = [name for _, name, _, _ in spaces]
-        chosen = st.sidebar.selectbox("Workspace", names, key="workspace_name")
-        ws_id, name, tz, version = spaces[names.index(chosen)]
+        chosen = _choose(spaces)
+        names = {sid: name for sid, name, _, _ in spaces}
+        st.session_state[_PICKER] = chosen  # the picker shows what the URL says, whatever it showed before
+        st.sidebar.selectbox("Workspace", list(names), key=_PICKER, format_func=names.__getitem__,
+                             on_change=_picked, placeholder="Pick a workspace")
+        if is_admin(who) and st.sidebar.button("New workspace", icon="➕", key="new_ws_open"):
+            _new_workspace_dialog(who)
+        if chosen is None:
+            st.error(f"Workspace {md_escape(str(st.query_params.get(WS_PARAM)))} does not exist or you are not "
+                     "a member of it. Pick one of yours in the sidebar, or ask its owner to add you.")
+            st.stop()
+        st.session_state[_LAST] = chosen
+        ws_id, name, tz, version = next(sp for sp in spaces if sp[0] == chosen)
         role = role_of(s, ws_id, who) or "viewer"
     st.sidebar.caption(f"Signed in as {md_escape(who.email)} · {role}")
     if warning := ephemeral_disk_warning(config.database_url()):
         st.sidebar.warning(warning)
     return Current(ws_id, name, tz, version, role, who)
+
+
+def sidebar(pages: list) -> None:
+    """The router's sidebar: workspace picker, then links to every page that carry ``?ws=``."""
+    cur = _resolve()
+    st.session_state[_RESOLVED] = cur
+    with st.sidebar:
+        for page in pages:
+            st.page_link(page, query_params={WS_PARAM: str(cur.workspace_id)})
+
+
+def current() -> Current:
+    """The workspace this tab is in (the router drew the picker), or the picker drawn here for a page run alone.
+
+    Stops the page with a clear message when there is nothing to show.
+    """
+    ensure_router()
+    resolved = st.session_state.pop(_RESOLVED, None)
+    return resolved if resolved is not None else _resolve()
+
+
+def key(name: str, cur: Current) -> str:
+    """A session-state key for this workspace only: a draft typed in one workspace stays there."""
+    return f"{name}@{cur.workspace_id}"
+
+
+def timezone_picker(label: str, value: str, key: str, disabled: bool = False) -> str:
+    """The one timezone picker: every IANA zone name, searchable."""
+    zones = timezone_names()
+    return st.selectbox(label, zones, index=zones.index(value) if value in zones else zones.index("UTC"), key=key,
+                        disabled=disabled)
+
+
+@st.cache_resource(show_spinner=False)
+def timezone_names() -> list[str]:
+    from zoneinfo import available_timezones
+
+    return sorted(available_timezones())
+
+
+@st.dialog("New workspace")
+def _new_workspace_dialog(who: Actor) -> None:
+    from curation.team import new_workspace
+
+    st.write("A workspace holds one account's history, drafts and plans. Name it after the account.")
+    name = st.text_input("Name", key="new_ws_name", placeholder="Acme on X")
+    tz = timezone_picker("Timezone (best times and plans use it)", "UTC", key="new_ws_tz")
+
+    def create() -> int:
+        with session() as s:
+            return new_workspace(s, name, who, tz).id
+
+    if st.button("Create and open", type="primary", disabled=not name.strip()):
+        created = run(create)
+        if created is not None:
+            switch_to(created)
+            st.session_state.pop(_PICKER, None)
+            st.rerun()
 
 
 def run(fn: Callable[[], T]) -> T | None:
