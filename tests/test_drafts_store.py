@@ -67,3 +67,47 @@ def test_empty_and_oversized_drafts_are_user_errors(engine, ws):
         add_drafts(s, ws, EDITOR, ["   "])
     with pytest.raises(CurationError, match="limited to"), session_scope(engine) as s:
         add_drafts(s, ws, EDITOR, ["x" * 5000])
+
+
+def test_the_same_text_added_twice_within_a_minute_by_the_same_person_is_one_draft(engine, ws):
+    with session_scope(engine) as s:
+        (first,) = add_drafts(s, ws, EDITOR, ["Our new guide https://x.io/g"])
+    with session_scope(engine) as s:  # a second click on "Add to drafts"
+        (again,) = add_drafts(s, ws, EDITOR, ["  Our new guide https://x.io/g  "])
+        twice = add_drafts(s, ws, EDITOR, ["Pasted twice", "Pasted twice"])
+    assert again.id == first.id and len(twice) == 1
+    with session_scope(engine) as s:
+        assert sorted(list_drafts(s, ws, VIEWER).text) == ["Our new guide https://x.io/g", "Pasted twice"]
+
+
+def test_the_same_text_from_a_teammate_or_a_minute_later_is_a_new_draft(engine, ws):
+    from datetime import timedelta
+
+    from curation.store.models import Draft
+
+    with session_scope(engine) as s:
+        (mine,) = add_drafts(s, ws, EDITOR, ["Same words"])
+        (theirs,) = add_drafts(s, ws, OWNER, ["Same words"])
+        assert theirs.id != mine.id
+        s.get(Draft, mine.id).created_at -= timedelta(seconds=61)
+    with session_scope(engine) as s:
+        (later,) = add_drafts(s, ws, EDITOR, ["Same words"])
+    assert later.id not in (mine.id, theirs.id)
+
+
+def test_a_plan_is_saved_only_into_the_workspace_it_was_built_for(engine, ws):
+    from curation.store.schedules import list_schedules, save_schedule
+
+    with session_scope(engine) as s:
+        other = create_workspace(s, "Other account", OWNER).id
+        (theirs,) = add_drafts(s, other, OWNER, ["Other account's draft"])
+        (mine,) = add_drafts(s, ws, OWNER, ["This account's draft"])
+    plan = {"slots": [{"draft_id": theirs.id}], "left_out": []}
+    with pytest.raises(CurationError, match="built in workspace"), session_scope(engine) as s:
+        save_schedule(s, ws, OWNER, "Week", {}, plan, built_for=other)
+    with pytest.raises(CurationError, match="not in this workspace"), session_scope(engine) as s:
+        save_schedule(s, ws, OWNER, "Week", {}, plan)  # the drafts give it away even without built_for
+    with session_scope(engine) as s:
+        save_schedule(s, ws, OWNER, "Week", {}, {"slots": [{"draft_id": mine.id}], "left_out": []}, built_for=ws)
+        assert [p.name for p in list_schedules(s, ws, OWNER)] == ["Week"]
+        assert list_schedules(s, other, OWNER) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import select, update
@@ -14,6 +15,7 @@ from curation.store.access import Actor, as_utc, audit, now, require_role
 from curation.store.models import Draft
 
 STATUSES = ("draft", "approved", "rejected")
+REPEAT_WINDOW = timedelta(minutes=1)  # a second click on "Add" (or a re-run CLI line) is not a second draft
 MAX_DRAFT_CHARS = 4000  # X's long posts; anything longer is a paste accident
 
 
@@ -40,21 +42,32 @@ def _clean_text(text: str) -> str:
 def add_drafts(
     session: Session, workspace_id: int, actor: Actor, texts: Iterable[str], status: str = "draft"
 ) -> list[Draft]:
-    """Add drafts (editor role); returns them with ids."""
+    """Add drafts (editor role); returns them with ids, in the order given, each text once.
+
+    The same text added again by the same person within a minute is the same draft (returned, not
+    added twice): a double click or a repeated command must not make the team review duplicates.
+    """
     require_role(session, workspace_id, actor, "editor")
     if status not in STATUSES:
         raise CurationError(f"Status must be one of {', '.join(STATUSES)}.")
-    drafts = [
-        Draft(workspace_id=workspace_id, text=_clean_text(t), status=status, comment="", version=1,
-              created_by=actor.email, created_at=now(), updated_by=actor.email, updated_at=now())
-        for t in texts
-    ]
-    if not drafts:
+    cleaned = [_clean_text(t) for t in texts]
+    if not cleaned:
         raise CurationError("No drafts given. Type one, paste several, or upload a CSV with a 'text' column.")
-    session.add_all(drafts)
+    at = now()
+    recent = {d.text: d for d in session.scalars(
+        select(Draft).where(Draft.workspace_id == workspace_id, Draft.created_by == actor.email,
+                            Draft.text.in_(set(cleaned))).order_by(Draft.id)
+    ) if as_utc(d.created_at) >= as_utc(at) - REPEAT_WINDOW}
+    fresh: dict[str, Draft] = {}
+    for text in cleaned:
+        if text not in recent and text not in fresh:
+            fresh[text] = Draft(workspace_id=workspace_id, text=text, status=status, comment="", version=1,
+                                created_by=actor.email, created_at=at, updated_by=actor.email, updated_at=at)
+    session.add_all(fresh.values())
     session.flush()
-    audit(session, workspace_id, actor, "draft.add", ids=[d.id for d in drafts], status=status)
-    return drafts
+    if fresh:
+        audit(session, workspace_id, actor, "draft.add", ids=[d.id for d in fresh.values()], status=status)
+    return [recent.get(t) or fresh[t] for t in dict.fromkeys(cleaned)]
 
 
 def list_drafts(session: Session, workspace_id: int, actor: Actor, status: str | None = None) -> pd.DataFrame:
