@@ -22,6 +22,7 @@ from curation.ingest.text import (
     replies_from_text,
     unescape_html,
 )
+from curation.ingest.validate import count_warnings
 
 # The account's handle is the same in every row; a sample is enough to find it.
 _HANDLE_SAMPLE = 2000
@@ -67,6 +68,7 @@ def finish(
     text_arr = unescape_html(as_arrow(texts))
     domains = link_domains(text_arr)
     own = own_handle(links.iloc[:_HANDLE_SAMPLE].tolist())
+    bad_counts: dict[str, np.ndarray] = {}
     frame = tweets_frame(
         {
             "tweet_id": as_arrow(ids.str.strip()),
@@ -80,7 +82,9 @@ def finish(
             **metrics,
         },
         len(ids),
+        bad_counts,
     )
+    warnings.extend(count_warnings(bad_counts, ids.index))
     frame, dupes = keep_most_impressions(frame)
     if dupes:
         warnings.append(
@@ -98,6 +102,7 @@ def finish(
         rows_read=rows_read,
         skipped=skipped,
         warnings=warnings,
+        account_handle=own,
     )
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from curation.ingest.csvread import normalise_header, read_table
 from curation.ingest.frames import as_of_from_name, daily_frame, empty_tweets, later
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import TextSource
+from curation.ingest.validate import count_warnings
 from curation.ingest.x_content import parse_day_strings
 
 _LEGACY: dict[str, str] = {
@@ -70,7 +72,9 @@ def parse_daily(source: TextSource, fmt: str) -> ParsedFile:
         field = mapping.get(cell)
         if field and field not in cols and pos in rows.columns:
             cols[field] = rows[pos].tolist()
-    frame = daily_frame(cols, len(rows))
+    bad_counts: dict[str, np.ndarray] = {}
+    frame = daily_frame(cols, len(rows), bad_counts)
+    warnings.extend(count_warnings(bad_counts, rows.index))
     before = len(frame)
     # Concatenated exports repeat days; later exports saw more of the day, so larger wins.
     frame = (

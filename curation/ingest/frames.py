@@ -37,10 +37,12 @@ def empty_daily() -> pd.DataFrame:
     return _EMPTY_DAILY.copy()
 
 
-def tweets_frame(cols: Mapping[str, Any], n: int) -> pd.DataFrame:
+def tweets_frame(cols: Mapping[str, Any], n: int, bad_counts: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Assemble the canonical tweet frame; absent columns get their neutral value or <NA>.
 
     Values may be lists, numpy arrays, Arrow arrays or Series; they are taken positionally.
+    ``bad_counts``, when given, receives per metric the positions whose value was not a count
+    (see to_counts), so the parser can warn with row numbers.
     """
     out: dict[str, Any] = {}
     for col in TWEET_COLUMNS:
@@ -61,8 +63,12 @@ def tweets_frame(cols: Mapping[str, Any], n: int) -> pd.DataFrame:
         elif col in OPTIONAL_TEXT_COLUMNS:
             series = pd.Series([None] * n if val is None else _plain(val), dtype=object)
             out[col] = series.where(series.notna() & (series != ""), None)
-        else:  # metrics
-            out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64") if val is None else to_int64(val)
+        elif val is None:  # metrics
+            out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64")
+        else:
+            out[col], bad = to_counts(val)
+            if bad_counts is not None and bad.any():
+                bad_counts[col] = bad.nonzero()[0]
     for key, series in out.items():
         if len(series) != n:
             raise ValueError(f"column {key} has {len(series)} values, expected {n}")
@@ -90,66 +96,87 @@ def _str_series(val: Any) -> pd.Series:
     return series.where(series.notna(), "").astype("str")
 
 
-def daily_frame(cols: Mapping[str, Any], n: int) -> pd.DataFrame:
-    """Assemble the canonical daily frame (day = datetime.date, Int64 metrics)."""
+def daily_frame(cols: Mapping[str, Any], n: int, bad_counts: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """Assemble the canonical daily frame (day = datetime.date, Int64 metrics); see tweets_frame."""
     out: dict[str, Any] = {"day": pd.Series([] if n == 0 else list(cols["day"]), dtype=object)}
     for col in DAILY_METRICS:
         val = cols.get(col)
-        out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64") if val is None else to_int64(val)
+        if val is None:
+            out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64")
+        else:
+            out[col], bad = to_counts(val)
+            if bad_counts is not None and bad.any():
+                bad_counts[col] = bad.nonzero()[0]
         out[col].index = pd.RangeIndex(n)
     return pd.DataFrame(out, columns=list(DAILY_COLUMNS))
 
 
 _NUMBER_RE2 = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
+# Larger counts are junk (and would not fit a BIGINT after arithmetic).
+_MAX_COUNT = 2.0**62
 
 
 def to_int64(values: Any) -> pd.Series:
-    """Counts as Int64: "825.0" -> 825, "1,234" -> 1234, "-"/""/junk -> <NA> (never 0)."""
+    """Counts as Int64: "825.0" -> 825, "1,234" -> 1234; "-", "", junk, negative, fractional -> <NA>."""
+    return to_counts(values)[0]
+
+
+def to_counts(values: Any) -> tuple[pd.Series, np.ndarray]:
+    """Counts as Int64, and a mask of cells that held a value which is not a count.
+
+    A count is a finite whole number >= 0. Anything else that was written in the cell (-5, 2.5,
+    inf, "abc") becomes <NA>, never 0, and is flagged so the parser can name the row; an empty
+    cell or X's "-" is simply <NA> (the export did not say) and is not flagged.
+    """
     if isinstance(values, pd.Series):
-        if values.dtype == "Int64":
-            return values.reset_index(drop=True)
-        if values.dtype.kind in "iu":
-            return values.astype("Int64").reset_index(drop=True)
+        if values.dtype == "Int64" or values.dtype.kind in "iu":
+            ints = values.astype("Int64").reset_index(drop=True)
+            bad = (ints < 0).fillna(False).to_numpy(dtype=bool)
+            return ints.mask(bad), bad
         if values.dtype.kind == "f":
-            return _floats_to_int64(pa.array(values.to_numpy(), pa.float64(), from_pandas=True))
+            return _floats_to_counts(pa.array(values.to_numpy(), pa.float64(), from_pandas=True))
         if values.dtype == "str":
-            return _strings_to_int64(pa.array(values.array, pa.string()))
+            return _strings_to_counts(pa.array(values.array, pa.string()))
         values = values.tolist()
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
     if isinstance(values, pa.Array):
         if pa.types.is_string(values.type):
-            return _strings_to_int64(values)
-        return _floats_to_int64(values.cast(pa.float64()))
+            return _strings_to_counts(values)
+        return _floats_to_counts(values.cast(pa.float64()))
     # Python objects: archive counts are strings ("12"), Grailbird's are ints.
     try:
-        return _strings_to_int64(pa.array(values, pa.string()))
+        return _strings_to_counts(pa.array(values, pa.string()))
     except (pa.ArrowInvalid, pa.ArrowTypeError):
-        strings = [None if v is None or isinstance(v, bool) else str(v) for v in values]
-        return _strings_to_int64(pa.array(strings, pa.string()))
+        strings = [None if v is None else "junk" if isinstance(v, bool) else str(v) for v in values]
+        return _strings_to_counts(pa.array(strings, pa.string()))
 
 
-def _strings_to_int64(arr: pa.Array) -> pd.Series:
+def _strings_to_counts(arr: pa.Array) -> tuple[pd.Series, np.ndarray]:
     if len(arr) == 0:
-        return pd.Series([], dtype="Int64")
+        return pd.Series([], dtype="Int64"), np.zeros(0, bool)
     try:
         # Clean exports ("825.0", "0") convert in one kernel call; anything else takes the
         # checked path below, where junk becomes <NA> instead of an error.
-        return _floats_to_int64(pc.cast(arr, pa.float64()))
+        floats = pc.cast(arr, pa.float64())
+        return _floats_to_counts(floats, pc.is_valid(arr).to_numpy(zero_copy_only=False).astype(bool))
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         pass
     cleaned = pc.utf8_trim_whitespace(pc.replace_substring(arr, ",", ""))
     ok = pc.fill_null(pc.match_substring_regex(cleaned, _NUMBER_RE2), False)
     numbers = pc.cast(pc.if_else(ok, cleaned, pa.scalar(None, pa.string())), pa.float64())
-    return _floats_to_int64(numbers)
+    written = pc.fill_null(pc.and_(pc.not_equal(cleaned, ""), pc.not_equal(cleaned, "-")), False)
+    return _floats_to_counts(numbers, written.to_numpy(zero_copy_only=False).astype(bool))
 
 
-def _floats_to_int64(arr: pa.Array) -> pd.Series:
+def _floats_to_counts(arr: pa.Array, written: np.ndarray | None = None) -> tuple[pd.Series, np.ndarray]:
     floats = arr.to_numpy(zero_copy_only=False).astype(np.float64)
-    # Counts beyond int64 or non-finite are junk, not data.
-    good = np.isfinite(floats) & (np.abs(np.nan_to_num(floats)) < 2.0**62)
-    ints = np.where(good, np.round(np.where(good, floats, 0.0)), 0.0).astype(np.int64)
-    return pd.Series(pd.arrays.IntegerArray(ints, ~good))
+    if written is None:
+        written = ~np.isnan(floats)  # null and NaN are "not said"; inf is a (bad) value
+    safe = np.nan_to_num(floats, nan=-1.0, posinf=-1.0, neginf=-1.0)
+    good = np.isfinite(floats) & (safe >= 0) & (safe < _MAX_COUNT) & (np.floor(safe) == safe)
+    ints = np.where(good, safe, 0.0).astype(np.int64)
+    return pd.Series(pd.arrays.IntegerArray(ints, ~good)), written & ~good
 
 
 def _ids_arrow(ids: Any) -> pa.Array:
@@ -272,5 +299,15 @@ def parse_utc(raw: pd.Series, layout: str) -> pd.Series:
         times[~ok.to_numpy(zero_copy_only=False)] = pd.NaT
     odd = times.isna() & (raw != "")
     if odd.any():
-        times[odd] = pd.to_datetime(raw[odd], format=TIME_LAYOUTS[layout], utc=True, errors="coerce")
+        # Every export has changed its date form over the years (Grailbird months write both
+        # `Fri Jul 31 10:00:00 +0000 2009` and `2017-10-31 19:47:25 +0000`): try the layout's
+        # own form, then the other known forms, then ISO 8601. A time without offset is UTC,
+        # which is what every one of these exports writes.
+        formats = [TIME_LAYOUTS[layout], *(f for k, f in TIME_LAYOUTS.items() if k != layout), "ISO8601"]
+        for fmt in formats:
+            found = pd.to_datetime(raw[odd], format=fmt, utc=True, errors="coerce")
+            times[odd] = found
+            odd = times.isna() & (raw != "")
+            if not odd.any():
+                break
     return times.astype(TIME_DTYPE)

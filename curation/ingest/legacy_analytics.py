@@ -55,7 +55,25 @@ _NAMES: dict[str, str] = {
     "固定リンクのクリック数": "permalink_clicks",
     "フォローしている": "follows",
     "メディアの再生数": "media_views",
+    # Portuguese export (_pt.csv); some cells end in ":" in X's own header.
+    "id do tweet": "id",
+    "link permanente do tweet": "permalink",
+    "texto do tweet": "text",
+    "horário": "time",
+    "impressões": "impressions",
+    "engajamentos": "engagements",
+    "respostas": "replies",
+    "curtidas": "likes",
+    "favoritos": "likes",
+    "cliques no perfil do usuário": "profile_visits",
+    "cliques no url": "url_clicks",
+    "cliques em hashtags": "hashtag_clicks",
+    "expansões de detalhes": "detail_expands",
+    "cliques no link permanente": "permalink_clicks",
+    "seguiram": "follows",
+    "visualizações da mídia": "media_views",
 }
+_TIME_HEADERS = frozenset(k for k, v in _NAMES.items() if v == "time")
 ID_HEADERS = frozenset(k for k, v in _NAMES.items() if v == "id")
 
 # The 40-column layout is the same in every language; used when the header is not recognised.
@@ -83,10 +101,14 @@ _TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
 POSITION_WARNING = "Header language not recognised: columns mapped by position"
 
 
+def _norm(cell: str) -> str:
+    return normalise_header(cell).rstrip(":").strip()
+
+
 def known_header(cells: list[str]) -> bool:
-    """A header in a language we know (English, older 'favorites' English, Japanese)."""
-    norm = [normalise_header(c) for c in cells]
-    return bool(norm) and norm[0] in ID_HEADERS and ("time" in norm or "時間" in norm)
+    """A header in a language we know (English, older 'favorites' English, Japanese, Portuguese)."""
+    norm = [_norm(c) for c in cells]
+    return bool(norm) and norm[0] in ID_HEADERS and any(c in _TIME_HEADERS for c in norm)
 
 
 def shaped_like(text: str) -> bool:
@@ -102,7 +124,7 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
     """Parse a per-tweet Twitter Analytics export into canonical tweets."""
     name, warnings = source.name, source.warnings
     cells, _ = header_cells(source.head)
-    norm = [normalise_header(c) for c in cells]
+    norm = [_norm(c) for c in cells]
     if known_header(cells):
         fields: dict[str, int] = {}
         for pos, cell in enumerate(norm):
@@ -123,6 +145,8 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
     skipped: list[SkippedRow] = []
 
     ids = rows[fields["id"]].str.strip()
+    if "permalink" in fields:
+        ids = _ids_from_permalinks(ids, rows[fields["permalink"]], warnings)
     ok = valid_ids(ids)
     ragged = numbers.isin([num for num, _ in table.ragged])
     skip_rows(skipped, numbers, ragged, f"has more cells than the header's {len(norm)}")
@@ -150,6 +174,39 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
         skipped=skipped,
         warnings=warnings,
     )
+
+
+_PERMALINK_ID_RE = r"/status(?:es)?/(\d{1,20})(?:[/?#]|$)"
+# A spreadsheet shows ids as 6.008E+17 (4+ significant digits) or keeps 15 of 18-19 digits.
+_MANGLED_REL = 1e-3
+
+
+def _ids_from_permalinks(ids: pd.Series, links: pd.Series, warnings: list[str]) -> pd.Series:
+    """Ids a spreadsheet mangled (`6.008E+17`, `600800254800322000`), taken from the permalink.
+
+    Only where the permalink's id rounds to the cell's number (so a wrong link cannot swap
+    tweets), or the cell is empty; the warning says how many and why.
+    """
+    from_link = links.str.strip().str.extract(_PERMALINK_ID_RE, expand=False).fillna("")
+    differs = (from_link != "") & (from_link != ids)
+    if not differs.any():
+        return ids
+    cell = pd.to_numeric(ids[differs].str.replace(",", "", regex=False), errors="coerce")
+    link_num = pd.to_numeric(from_link[differs], errors="coerce").astype(float)
+    close = (cell - link_num).abs() <= _MANGLED_REL * link_num
+    take = close.fillna(False) | (ids[differs] == "")
+    n = int(take.sum())
+    if not n:
+        return ids
+    out = ids.copy()
+    fixed = take[take].index
+    out[fixed] = from_link[fixed]
+    example = ids[fixed[0]] or "an empty cell"
+    warnings.append(
+        f"{n} tweet id(s) were damaged (e.g. {example}, as a spreadsheet shows long numbers): took "
+        "each id from its Tweet permalink instead. Upload the file as exported to avoid this."
+    )
+    return out
 
 
 def _parse_times(raw: pd.Series) -> pd.Series:

@@ -16,3 +16,9 @@ MAX_ZIP_MEMBERS = 20_000
 MAX_ROWS = 2_000_000
 # Chunk size when inflating zip members, so the byte bound is enforced while streaming.
 STREAM_CHUNK_BYTES = 1024 * 1024
+# X's longest post (a Premium long post) is 25,000 characters; longer text is cut there.
+MAX_TEXT_CHARS = 25_000
+# Snowflake ids are 19 digits today; 20 leaves room and keeps junk (a 5,000-digit "id") out.
+MAX_ID_DIGITS = 20
+# Short text columns and their database sizes (curation.store.models.Tweet).
+SHORT_FIELD_CHARS: dict[str, int] = {"lang": 16, "media_type": 32}

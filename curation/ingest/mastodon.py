@@ -18,7 +18,7 @@ import pandas as pd
 
 from curation.errors import ImportFailed
 from curation.ingest.frames import empty_daily, newest, tweets_frame
-from curation.ingest.limits import MAX_ROWS
+from curation.ingest.limits import MAX_ID_DIGITS, MAX_ROWS
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import join_domains
 
@@ -90,6 +90,10 @@ def parse_mastodon(name: str, doc: Any) -> ParsedFile:
             skipped.append(SkippedRow(n, f"activity type {str(kind)[:30]!r} is not a post or boost"))
             continue
         row["n"] = n
+        rid = row["id"]
+        if not (rid.isdigit() and len(rid) <= MAX_ID_DIGITS):
+            skipped.append(SkippedRow(n, f"post id {rid[:40]!r} is not a Mastodon status number"))
+            continue
         rows.append(row)
     created = pd.to_datetime(
         pd.Series([r["created_at"] for r in rows], dtype=object), utc=True, errors="coerce", format="ISO8601"
@@ -126,7 +130,21 @@ def parse_mastodon(name: str, doc: Any) -> ParsedFile:
         rows_read=len(items),
         skipped=skipped,
         warnings=["Mastodon exports have no engagement counts: posts are imported without metrics."],
+        account_handle=_account(items),
     )
+
+
+_ACTOR_RE = re.compile(r"^https?://([^/\s]+)/users/([A-Za-z0-9_.-]{1,64})/?$")
+
+
+def _account(items: list[Any]) -> str | None:
+    """`user@host` from the outbox's actor URL (https://host/users/user)."""
+    for item in items[:50]:
+        actor = item.get("actor") if isinstance(item, dict) else None
+        m = _ACTOR_RE.match(actor) if isinstance(actor, str) else None
+        if m:
+            return f"{m.group(2)}@{m.group(1)}".lower()
+    return None
 
 
 def _row(item: Any) -> dict[str, Any] | None:

@@ -45,6 +45,9 @@ class ParsedFile:
     datetime.date). ``as_of`` is when the numbers were taken: the export's end date from its
     file name, an archive's manifest generation time, or else the newest time in the file.
     ``rows_read`` counts data records (repeated header lines and blank lines excluded).
+    ``account_handle`` is the account the file belongs to, lower case without "@" (from status
+    links, the archive's manifest or Grailbird's user; ``user@host`` for Mastodon), and
+    ``account_id`` its numeric X id when the file says; None when the file does not tell.
     """
 
     name: str
@@ -57,3 +60,5 @@ class ParsedFile:
     rows_read: int = 0
     skipped: list[SkippedRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    account_handle: str | None = None
+    account_id: str | None = None

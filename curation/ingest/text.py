@@ -24,6 +24,12 @@ _MOJIBAKE_MARKERS = ("Ã", "â€", "ðŸ", "Â ", "Â·")
 # The same, as UTF-8 bytes: one pass over the bytes is far faster than searching a large str.
 _MOJIBAKE_BYTES = tuple(m.encode("utf-8") for m in _MOJIBAKE_MARKERS)
 _MOJIBAKE_BYTES_RE = re.compile(b"|".join(re.escape(m) for m in _MOJIBAKE_BYTES))
+# What surely is garbled: "Ã" followed by what cp1252 makes of a UTF-8 continuation byte
+# (0x80-0xBF), "â€" or "ðŸ". A bare "Ã" is real text in Portuguese ("NÃO", "MÃE").
+_GARBLED_BYTES_RE = re.compile(
+    rb"\xc3\x83(?:\xc2[\xa0-\xbf]|\xc5[\x92\x93\xa0\xa1\xb8\xbd\xbe]|\xc6\x92|\xcb[\x86\x9c]"
+    rb"|\xe2\x80[\x93-\xba]|\xe2\x82\xac|\xe2\x84\xa2)|\xc3\xa2\xe2\x82\xac|\xc3\xb0\xc5\xb8"
+)
 
 # A hashtag is what r"(?<![\w&#＃])[#＃]\d*[^\W\d]" finds (tests check the equivalence):
 # not glued to a word, & (an entity) or another #; \w is Unicode, so #日本 counts; it needs
@@ -131,7 +137,7 @@ class TextSource:
             self.warnings.append("Text had been garbled by a Windows-1252 round trip (e.g. 'Ã©' for 'é'); repaired it.")
             self._set_text(repaired)
             return
-        if any(m in body for m in _MOJIBAKE_BYTES[:3]):
+        if _GARBLED_BYTES_RE.search(body):
             self.warnings.append(
                 "Some text looks garbled (e.g. 'Ã©' for 'é'): the file was probably opened and "
                 "saved in a spreadsheet with the wrong encoding. Export it again to fix the text."

@@ -18,6 +18,7 @@ from curation.ingest.limits import MAX_FILE_BYTES
 from curation.ingest.mastodon import parse_mastodon
 from curation.ingest.result import FORMATS, ParsedFile
 from curation.ingest.text import UTF8_BOM, TextSource
+from curation.ingest.validate import bound_parsed
 from curation.ingest.x_archive import (
     ArchiveBundle,
     account_ids,
@@ -106,6 +107,8 @@ def parse_files(files: Sequence[tuple[str, bytes]], progress: Progress | None = 
         )
     if ignored:
         results[0].warnings.append(f"Not used (no tweets in them): {', '.join(ignored)}.")
+    for parsed in results:
+        bound_parsed(parsed)
     if progress:
         progress(1.0, "Done")
     return results

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import orjson
 import pandas as pd
 import pyarrow as pa
@@ -33,14 +34,16 @@ import pyarrow.compute as pc
 
 from curation.errors import ImportFailed
 from curation.ingest.frames import empty_daily, later, newest, parse_utc, tweets_frame
-from curation.ingest.limits import MAX_ROWS
+from curation.ingest.limits import MAX_ID_DIGITS, MAX_ROWS
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import UTF8_BOM, hashtags_in, join_domains, link_domains, mentions_in, unescape_html
+from curation.ingest.validate import count_warnings
 
 _YTD_RE = re.compile(rb"\s*window\.YTD\.([A-Za-z0-9_]+)\.part(\d+)\s*=\s*")
 _GRAILBIRD_RE = re.compile(rb"\s*Grailbird\.data\.([A-Za-z0-9_]+)\s*=\s*")
 _THAR_RE = re.compile(rb"\s*window\.__THAR_CONFIG\s*=\s*")
 _LEADING_MENTIONS_RE = re.compile(r"^(?:[@＠][A-Za-z0-9_]{1,15}\s+)+")
+_HANDLE_RE = re.compile(r"[A-Za-z0-9_]{1,15}")
 _MEDIA_RANK = {"video": 3, "animated_gif": 2, "photo": 1}
 ARCHIVE_WARNING = "Archives have no impressions or clicks: only likes and reposts are imported."
 
@@ -131,21 +134,29 @@ def account_ids(data: bytes, name: str, key: str) -> list[str]:
 
 def _manifest_info(data: bytes | None, name: str) -> tuple[str | None, datetime | None]:
     """Account id and generation time from manifest.js; missing or odd manifests give None."""
+    acc, gen, _ = manifest_account(data, name)
+    return acc, gen
+
+
+def manifest_account(data: bytes | None, name: str) -> tuple[str | None, datetime | None, str | None]:
+    """Account id, generation time and handle (lower case) from manifest.js; None when absent."""
     if data is None:
-        return None, None
+        return None, None, None
     try:
         conf = load_js(data, name)
     except ImportFailed:
-        return None, None
+        return None, None, None
     if not isinstance(conf, dict):
-        return None, None
+        return None, None, None
     user = conf.get("userInfo") if isinstance(conf.get("userInfo"), dict) else {}
     info = conf.get("archiveInfo") if isinstance(conf.get("archiveInfo"), dict) else {}
     acc = user.get("accountId")
     gen = pd.to_datetime(info.get("generationDate"), utc=True, errors="coerce")
+    handle = user.get("userName")
     return (
-        str(acc) if isinstance(acc, str | int) and str(acc).isdigit() else None,
+        str(acc) if isinstance(acc, str | int) and str(acc).isdigit() and len(str(acc)) <= 20 else None,
         None if pd.isna(gen) else gen.to_pydatetime(),
+        handle.lower() if isinstance(handle, str) and _HANDLE_RE.fullmatch(handle) else None,
     )
 
 
@@ -178,6 +189,7 @@ class _Columns:
     def __init__(self) -> None:
         self.records: list[tuple[Any, ...]] = []
         self.user_ids: Counter[str] = Counter()
+        self.user_names: Counter[str] = Counter()
 
     def transpose(self) -> None:
         columns = list(zip(*self.records, strict=True)) if self.records else [()] * len(_FIELDS)
@@ -199,6 +211,8 @@ def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_k
                 tid = str(tid)
             if not tid.isdigit():
                 raise ValueError(f"tweet id {tid[:30]!r} is not a number")
+            if len(tid) > MAX_ID_DIGITS:
+                raise ValueError(f"tweet id has {len(tid):,} digits; X ids have at most {MAX_ID_DIGITS}")
             text = tw.get(text_key)
             if text is None:
                 text = tw.get(other_key, "")
@@ -248,8 +262,11 @@ def _collect(items: list[Any], cols: _Columns, skipped: list[SkippedRow], text_k
             reason = str(exc) if isinstance(exc, ValueError) else f"not a tweet record ({exc!r:.60})"
             skipped.append(SkippedRow(n, reason))
             continue
-        if user is not None and isinstance(user, dict) and user.get("id_str"):
-            cols.user_ids[str(user["id_str"])] += 1
+        if user is not None and isinstance(user, dict):
+            if user.get("id_str"):
+                cols.user_ids[str(user["id_str"])] += 1
+            if isinstance(user.get("screen_name"), str):
+                cols.user_names[user["screen_name"].lower()] += 1
 
 
 def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
@@ -293,7 +310,10 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
             seen.add(tid)
             keep.append(i)
 
-    manifest_id, generated = _manifest_info(bundle.manifest, f"{bundle.name} manifest.js")
+    manifest_id, generated, handle = manifest_account(bundle.manifest, f"{bundle.name} manifest.js")
+    if handle is None and cols.user_names:
+        name = cols.user_names.most_common(1)[0][0]
+        handle = name if _HANDLE_RE.fullmatch(name) else None
     own = manifest_id or (cols.user_ids.most_common(1)[0][0] if cols.user_ids else None)
     if own is None:
         # The account replied to its own tweets in the upload (threads): that parent author is us.
@@ -316,6 +336,7 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
         # 2009-era tweets often have empty entities although the text holds a link.
         from_text = link_domains(texts)
         domains = [d or str(t) for d, t in zip(domains, from_text, strict=True)]
+    bad_counts: dict[str, np.ndarray] = {}
     frame = tweets_frame(
         {
             "tweet_id": sel(cols.ids),
@@ -333,7 +354,9 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
             "reposts": sel(cols.reposts),
         },
         len(keep),
+        bad_counts,
     )
+    warnings.extend(count_warnings(bad_counts, [f"{cols.part[i]}{cols.rows[i]}" for i in keep]))
     if bundle.notes:
         _merge_notes(frame, bundle.notes, warnings)
     initial = [cols.initial[i] for i in keep]
@@ -353,6 +376,8 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
         rows_read=rows_read,
         skipped=skipped,
         warnings=warnings,
+        account_handle=handle,
+        account_id=own,
     )
 
 

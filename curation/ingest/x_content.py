@@ -90,6 +90,14 @@ def parse_x_content(source: TextSource) -> ParsedFile:
     cells, _ = header_cells(source.head)
     if not known_header(cells):
         warnings.append(POSITION_WARNING)
+    extra = [c.strip() for c in cells[len(_ORDER) :] if c.strip()]
+    if extra:
+        # A content CSV re-written by its owner's script (llmpedia adds is_thread_start, ...).
+        warnings.append(
+            f"Column(s) not in X's export ignored: {', '.join(extra[:10])}"
+            f"{' and more' if len(extra) > 10 else ''}. The file looks re-written after export; "
+            "the columns X writes were read as usual."
+        )
     table = read_table(source, columns=range(len(_ORDER)), numeric=range(4, len(_ORDER)))
     rows = data_rows(table.rows, 0, ID_HEADERS | {normalise_header(cells[0])})
     rows_read = len(rows)
