@@ -9,7 +9,7 @@ import pandas as pd
 
 from curation import ingest, model
 from curation.cli import command, emit, engine_of, read_files, workspace_id_of
-from curation.drafting import add_and_score, drafts_from_csv
+from curation.drafting import add_and_score, drafts_from_csv, review_drafts
 from curation.errors import CurationError
 from curation.importer import oldest_first
 from curation.scoring import active_model, set_include_replies, train_workspace
@@ -113,17 +113,29 @@ def _drafts_args(p: argparse.ArgumentParser) -> None:
     add.add_argument("--approve", action="store_true", help="add them approved")
     lst = sub.add_parser("list", help="list drafts, best first")
     lst.add_argument("--status", choices=STATUSES)
-    for sp in (add, lst):  # accept the common options after the action too
+    review = []
+    for verb in ("approve", "reject"):
+        rv = sub.add_parser(verb, help=f"{verb} drafts by id (as on the Drafts page)")
+        rv.add_argument("ids", nargs="+", type=int, metavar="ID")
+        rv.add_argument("--comment", help="a note the team sees beside the draft")
+        review.append(rv)
+    for sp in (add, lst, *review):  # accept the common options after the action too
         sp.add_argument("--db", default=argparse.SUPPRESS)
         sp.add_argument("--workspace", default=argparse.SUPPRESS)
         sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
 
 
-@command("drafts", "add or list drafts", _drafts_args)
+@command("drafts", "add, list, approve or reject drafts", _drafts_args)
 def _drafts(args: argparse.Namespace) -> int:
     engine = engine_of(args)
     ws_id = workspace_id_of(args, engine)
     actor = Actor.local_user()
+    if args.action in ("approve", "reject"):
+        done = review_drafts(engine, ws_id, actor, args.ids, "approved" if args.action == "approve" else "rejected",
+                             args.comment)
+        emit(args, [{"id": i, "status": st} for i, st in done],
+             "\n".join(f"#{i:<5} {st}" for i, st in done))
+        return 0
     if args.action == "add":
         texts = args.text if args.text else drafts_from_csv(args.file.read_bytes())
         ids = add_and_score(engine, ws_id, actor, texts, "approved" if args.approve else "draft")

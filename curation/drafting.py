@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Mapping
 
@@ -15,7 +16,7 @@ from curation.errors import CurationError, StaleWrite
 from curation.scoring import rescore_drafts
 from curation.store.access import Actor
 from curation.store.db import session_scope
-from curation.store.drafts import add_drafts, update_draft
+from curation.store.drafts import add_drafts, get_draft, update_draft
 
 MAX_CSV_BYTES = 5_000_000
 MAX_DRAFTS_PER_ADD = 1000
@@ -99,18 +100,56 @@ def set_status(engine: Engine, workspace_id: int, actor: Actor, draft_id: int, v
     return True
 
 
+def review_drafts(engine: Engine, workspace_id: int, actor: Actor, draft_ids: list[int], status: str,
+                  comment: str | None = None) -> list[tuple[int, str]]:
+    """Approve or reject drafts by id (the CLI's review); each against its current version, in one transaction."""
+    with session_scope(engine) as s:
+        done = []
+        for draft_id in draft_ids:
+            draft = get_draft(s, workspace_id, actor, draft_id)
+            update_draft(s, workspace_id, actor, draft_id, draft.version, status=status, comment=comment)
+            done.append((draft_id, status))
+    return done
+
+
+_BASELINES = {"model": "this model", "B0": "the average alone", "B1": "link-or-not alone",
+              "B2": "structure and timing, without the words", "B3": "the account's recent median"}
+
+
+def _share(card: Mapping, key: str) -> float | None:
+    value = (card.get("metrics", {}).get(key) or {}).get("top20_share")
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else float(value)
+
+
+def card_sentence(card: Mapping) -> str:
+    """The model card in one sentence a marketer reads: what its top fifth earned, beside link-or-not alone."""
+    label, n = card.get("target_label", "clicks"), card.get("n_test")
+    mine = _share(card, "model")
+    if mine is None or not n:
+        return "There is not enough recent history to test the model yet; treat its scores as rough guesses."
+    said = f"On your latest {int(n):,} tweets, the ones it ranked in its top fifth got {mine * 100:.0f} % of the "
+    said += str(label)
+    simple = next(((k, v) for k in ("B1", "B2", "B3") if (v := _share(card, k)) is not None), None)
+    if simple is None:
+        return f"{said} (a fifth picked at random gets about 20 %)."
+    return f"{said}; {_BASELINES[simple[0]]} got {simple[1] * 100:.0f} %."
+
+
 def metrics_table(card: Mapping) -> pd.DataFrame:
-    """The model card's holdout metrics, model beside baselines, with plain column names."""
-    names = {"model": "this model", "B0": "B0: average", "B1": "B1: recent level (link / no link)",
-             "B2": "B2: structure + time, no text"}
+    """The model card's holdout metrics, model beside baselines, with plain column names (blank, not None)."""
     rows = []
-    for key, label in names.items():
+    for key, label in _BASELINES.items():
         m = card.get("metrics", {}).get(key)
         if m:
-            rows.append({"predictor": label, "rank agreement (Spearman)": m.get("spearman"),
-                         "share of clicks in its top 20 %": m.get("top20_share"),
-                         "error on log scale (MAE)": m.get("mae_log1p"), "Poisson D²": m.get("d2")})
-    return pd.DataFrame(rows)
+            rows.append({"predictor": label if key == "model" else f"{key}: {label}",
+                         "share of the top fifth": m.get("top20_share"),
+                         "ranks like the real order (Spearman)": m.get("spearman"),
+                         "typical miss (log scale)": m.get("mae_log1p"),
+                         "explains (Poisson D²)": m.get("d2")})
+    return pd.DataFrame(rows, columns=["predictor", "share of the top fifth", "ranks like the real order (Spearman)",
+                                       "typical miss (log scale)", "explains (Poisson D²)"]).astype(
+        {"share of the top fifth": float, "ranks like the real order (Spearman)": float,
+         "typical miss (log scale)": float, "explains (Poisson D²)": float})
 
 
 def holdout_figure(card: Mapping) -> go.Figure:
