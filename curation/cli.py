@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 
 from curation.demo import DEMO_WORKSPACE, seed_demo
 from curation.errors import CurationError
-from curation.importer import import_files
+from curation.importer import describe, import_files
+from curation.ingest import read_paths
 from curation.stats import workspace_stats
 from curation.store.access import Actor
 from curation.store.db import engine_for, session_scope
@@ -53,11 +54,8 @@ def workspace_id_of(args: argparse.Namespace, engine: Engine, create: bool = Fal
 
 
 def read_files(paths: list[Path]) -> list[tuple[str, bytes]]:
-    """The named export files as (name, bytes), refusing a path that is not a file."""
-    for path in paths:
-        if not path.is_file():
-            raise CurationError(f"{path} is not a file. Give the path of an export.")
-    return [(path.name, path.read_bytes()) for path in paths]
+    """The named export files as (name, bytes): not a file, or over the size limit, is refused unread."""
+    return read_paths(paths)
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -129,12 +127,9 @@ def _import(args: argparse.Namespace) -> int:
     if report.changed:
         after_data_change(engine, ws_id)
     d = report.to_dict()
-    payload = {k: d[k] for k in ("files", "new", "updated", "unchanged", "first", "last")}
-    lines = [f"{f.name}: {f.format}, {f.rows_read} rows read, {f.new} new, {f.updated} updated, "
-             f"{f.unchanged} unchanged, {len(f.skipped)} skipped" for f in report.files]
-    lines.append(f"Total: {report.new} new, {report.updated} updated, {report.unchanged} unchanged "
-                 f"({report.first} to {report.last})")
-    emit(args, payload, "\n".join(lines))
+    payload = {k: d[k] for k in ("files", "new", "updated", "unchanged", "first", "last", "account_handle",
+                                 "other_account", "suggested_workspace", "warnings")}
+    emit(args, payload, "\n".join(describe(report)))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -34,11 +35,19 @@ class FileReport:
     daily_days: int = 0
     followers: int | None = None
     following: int | None = None
+    account_handle: str | None = None  # lower case, no "@"; None when the file does not say
+    account_id: str | None = None
 
 
 @dataclass
 class ImportReport:
-    """What one upload did: per file and in total."""
+    """What one upload did: per file and in total.
+
+    ``account_handle`` is the account this upload belongs to (lower case, no "@"; Mastodon as
+    ``user@host``). When the workspace already holds another account's tweets, ``other_account``
+    is that account and ``suggested_workspace`` a workspace name for this upload (the page
+    offers to import there); ``warnings`` says so in words (also in the file's own warnings).
+    """
 
     files: list[FileReport]
     new: int
@@ -47,6 +56,11 @@ class ImportReport:
     first: str | None
     last: str | None
     upload_id: int | None = None
+    account_handle: str | None = None
+    account_id: str | None = None
+    other_account: str | None = None
+    suggested_workspace: str | None = None
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -109,6 +123,80 @@ def _store_audience(session: Session, workspace_id: int, upload_id: int, parsed:
         snap.following = len(set(parsed.following))
 
 
+def at_handle(handle: str) -> str:
+    """How an account is shown: `@name` (X) or `@user@host` (Mastodon)."""
+    return f"@{handle}"
+
+
+def workspace_accounts(session: Session, workspace_id: int, exclude_upload: int | None = None) -> Counter[str]:
+    """Accounts of the workspace's earlier uploads, by how many tweets each brought.
+
+    Keys are handles, or ``id:<digits>`` for uploads that only named the numeric account id
+    (a tweets.js without manifest). Uploads made before accounts were recorded do not count.
+    """
+    counts: Counter[str] = Counter()
+    rows = session.execute(
+        select(Upload.id, Upload.report).where(Upload.workspace_id == workspace_id)
+    ).all()
+    for upload_id, report in rows:
+        if upload_id == exclude_upload or not isinstance(report, dict):
+            continue
+        key = _account_key(report.get("account_handle"), report.get("account_id"))
+        if key:
+            counts[key] += max(int(report.get("new") or 0) + int(report.get("updated") or 0), 1)
+    return counts
+
+
+def _account_key(handle: object, account_id: object) -> str | None:
+    if isinstance(handle, str) and handle:
+        return handle
+    if isinstance(account_id, str) and account_id:
+        return f"id:{account_id}"
+    return None
+
+
+def _shown(key: str) -> str:
+    return f"the account with id {key[3:]}" if key.startswith("id:") else at_handle(key)
+
+
+def _check_account(session: Session, workspace_id: int, upload_id: int, report: ImportReport,
+                   parsed: Sequence[ingest.ParsedFile]) -> None:
+    """One workspace, one account: warn when this upload's account is not the workspace's."""
+    keys: Counter[str] = Counter()
+    for p in parsed:
+        key = _account_key(p.account_handle, p.account_id)
+        if key:
+            keys[key] += max(len(p.tweets), 1)
+    if not keys:
+        return
+    mine = keys.most_common(1)[0][0]
+    first = next((p for p in parsed if _account_key(p.account_handle, p.account_id) == mine), None)
+    report.account_handle = first.account_handle if first else None
+    report.account_id = first.account_id if first else None
+    if report.account_id is None:
+        report.account_id = next((p.account_id for p in parsed if p.account_id), None)
+    if len(keys) > 1:
+        others = ", ".join(_shown(k) for k in keys if k != mine)
+        report.warnings.append(
+            f"This upload mixes accounts: {_shown(mine)} and {others}. One workspace should hold one "
+            "account, or the model learns a mix of audiences: import each account into its own workspace."
+        )
+    existing = workspace_accounts(session, workspace_id, exclude_upload=upload_id)
+    if not existing or mine in existing:
+        return
+    theirs = existing.most_common(1)[0][0]
+    # A handle and a bare account id cannot be compared: say nothing rather than guess.
+    if mine.startswith("id:") != theirs.startswith("id:"):
+        return
+    report.other_account = theirs
+    report.suggested_workspace = f"account {mine[3:]}" if mine.startswith("id:") else at_handle(mine)
+    report.warnings.append(
+        f"This upload is from {_shown(mine)}, but this workspace holds {_shown(theirs)}'s tweets. "
+        "Mixing accounts makes the model and the insights wrong for both. Import it into a "
+        f"workspace of its own (for example '{report.suggested_workspace}'), or delete this upload."
+    )
+
+
 def oldest_first(parsed: Sequence[ingest.ParsedFile]) -> list[ingest.ParsedFile]:
     """Files in the order their numbers were taken (undated first), so the newest numbers stay."""
     return sorted(parsed, key=lambda p: (p.as_of is not None, p.as_of or 0))
@@ -152,6 +240,8 @@ def import_parsed(
             warnings=list(p.warnings),
             followers=len(set(p.followers)) if p.followers is not None else None,
             following=len(set(p.following)) if p.following is not None else None,
+            account_handle=p.account_handle,
+            account_id=p.account_id,
         )
         if len(p.tweets):
             current, counts = merge_into(current, p.tweets[list(TWEET_COLUMNS)], p.format, p.as_of)
@@ -182,6 +272,13 @@ def import_parsed(
         last=times.max().isoformat() if len(times) else None,
         upload_id=upload.id,
     )
+    _check_account(session, workspace_id, upload.id, report, parsed)
+    if report.warnings:
+        # Also on the files, so every view that lists file warnings shows it.
+        for rep in reports:
+            if _account_key(rep.account_handle, rep.account_id):
+                rep.warnings.extend(w for w in report.warnings if w not in rep.warnings)
+                break
     upload.n_new, upload.n_updated, upload.n_unchanged = report.new, report.updated, report.unchanged
     upload.report = report.to_dict()
     audit(session, workspace_id, actor, "upload", upload_id=upload.id, files=upload.filenames, new=report.new,
@@ -215,6 +312,20 @@ def import_files(
     if progress:
         progress(1.0, "Done")
     return report
+
+
+def describe(report: ImportReport) -> list[str]:
+    """The report as plain lines (the CLI prints them): per file, its warnings, the total."""
+    lines: list[str] = []
+    for f in report.files:
+        who = f" ({at_handle(f.account_handle)})" if f.account_handle else ""
+        lines.append(f"{f.name}{who}: {f.format}, {f.rows_read} rows read, {f.new} new, {f.updated} updated, "
+                     f"{f.unchanged} unchanged, {len(f.skipped)} skipped")
+        lines.extend(f"  warning: {w}" for w in f.warnings if w not in report.warnings)
+    lines.append(f"Total: {report.new} new, {report.updated} updated, {report.unchanged} unchanged "
+                 f"({report.first} to {report.last})")
+    lines.extend(f"warning: {w}" for w in report.warnings)
+    return lines
 
 
 def list_uploads(session: Session, workspace_id: int, actor: Actor) -> list[Upload]:

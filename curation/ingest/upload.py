@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 import orjson
 import pandas as pd
@@ -126,12 +127,40 @@ def unknown_format(name: str) -> ImportFailed:
     )
 
 
-def _check_size(name: str, data: bytes) -> None:
-    if len(data) > MAX_FILE_BYTES:
+def check_size(name: str, size: int) -> None:
+    """Refuse a file over the size limit from its size alone, before anything reads it whole.
+
+    Callers pass what they know without reading: os.stat for a path, ``UploadedFile.size``
+    for a Streamlit upload.
+    """
+    if size > MAX_FILE_BYTES:
         raise ImportFailed(
-            f"{name}: {len(data) / 2**20:,.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit. "
+            f"{name}: {size / 2**20:,.0f} MB is over the {MAX_FILE_BYTES // 2**20} MB limit. "
             "Export a shorter date range, or upload data/tweets.js instead of the whole archive."
         )
+
+
+def read_paths(paths: Sequence[Path]) -> list[tuple[str, bytes]]:
+    """Export files on disk as (name, bytes); every size is checked before any file is read."""
+    for path in paths:
+        if not path.is_file():
+            raise ImportFailed(f"{path} is not a file. Give the path of an export.")
+        check_size(path.name, path.stat().st_size)
+    return [(path.name, path.read_bytes()) for path in paths]
+
+
+def read_uploads(files: Sequence[Any]) -> list[tuple[str, bytes]]:
+    """Uploaded files (Streamlit's UploadedFile: .name, .size, .getvalue()) as (name, bytes).
+
+    Sizes are checked first, so a file over the limit is refused before it is copied out.
+    """
+    for f in files:
+        check_size(f.name, int(f.size))
+    return [(f.name, f.getvalue()) for f in files]
+
+
+def _check_size(name: str, data: bytes) -> None:
+    check_size(name, len(data))
     if _CONTENT_BYTE.search(data) is None:
         raise ImportFailed(f"{name}: the file is empty. Export it again and upload the new file.")
 
