@@ -5,7 +5,7 @@ import streamlit as st
 
 from curation import ui
 from curation.importer import import_files, list_uploads
-from curation.ingest import FORMATS
+from curation.ingest import FORMATS, read_uploads
 from curation.services import after_data_change
 from curation.stats import workspace_stats
 from curation.store.tweets import tweets_of_upload
@@ -25,8 +25,7 @@ if cur.can_edit:
         submitted = st.form_submit_button("Import", type="primary")
     if submitted and files:
         bar = st.progress(0.0, text="Reading files")
-        payload = [(f.name, f.getvalue()) for f in files]
-        report = ui.run(lambda: import_files(ui.engine(), cur.workspace_id, cur.actor, payload,
+        report = ui.run(lambda: import_files(ui.engine(), cur.workspace_id, cur.actor, read_uploads(files),
                                              progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg)))
         bar.empty()
         if report is not None:
