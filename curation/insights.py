@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -72,14 +73,20 @@ class Volume(Finding):
     dispersion: float = 1.0
     cap_rule: str = ""
     follows: Finding | None = None
+    plan_slope: float = 0.0
+    busy_day: int = 1
 
     def factor(self, n: int) -> float:
         """Per-post multiplier when n posts share a day (factor(1) == 1): 1 / (1 + slope (n - 1))."""
         return _hyperbolic(np.asarray([max(int(n), 1)]), self.slope)[0].item()
 
     def factors(self, up_to: int) -> list[float]:
-        """factor(1) .. factor(up_to), for the planner."""
+        """factor(1) .. factor(up_to) at the fitted slope."""
         return [self.factor(n) for n in range(1, up_to + 1)]
+
+    def plan_factor(self, n: int) -> float:
+        """Per-post multiplier the planner and the cap use: the cautious end of the slope's range, never rising."""
+        return _hyperbolic(np.asarray([max(int(n), 1)]), self.plan_slope)[0].item()
 
 
 # --------------------------------------------------------------------------- shared preparation
@@ -90,6 +97,24 @@ def choose_target(tweets: pd.DataFrame) -> str:
     if "url_clicks" in tweets and tweets.loc[~_retweets(tweets), "url_clicks"].notna().any():
         return "url_clicks"
     return "engagement"
+
+
+_HANDLE = re.compile(r"(?:twitter\.com|x\.com)/(?:#!/)?@?([A-Za-z0-9_]{1,15})/status", re.IGNORECASE)
+
+
+def accounts(tweets: pd.DataFrame) -> list[str]:
+    """The accounts a workspace's tweets belong to (lower-case handles), from a handle or permalink column.
+
+    Empty when the data carries neither, so callers can only warn when the evidence is there.
+    """
+    for col in ("account_handle", "handle"):
+        if col in tweets:
+            found = tweets[col].dropna().astype(str).str.strip().str.lstrip("@").str.lower()
+            return sorted(set(found[found != ""]))
+    if "permalink" in tweets:
+        found = tweets["permalink"].dropna().astype(str).str.extract(_HANDLE, expand=False).dropna().str.lower()
+        return sorted(set(found))
+    return []
 
 
 def target_values(tweets: pd.DataFrame, target: str | None = None) -> tuple[pd.Series, str]:
@@ -424,20 +449,26 @@ def trend(tweets: pd.DataFrame, tz: str, target: str | None = None) -> Finding:
         .reset_index()
     )
     table = table.rename(columns={"per_post": f"{label}_per_post"})
-    k = max(len(table) // 4, 1)
-    first, last = table.head(k), table.tail(k)
     col = f"{label}_per_post"
-    if len(table) < 2:
-        reading = f"One week of history so far: {_fmt(table[col].iloc[0])} {label} per post."
+    known = table[table[col].notna()]
+    k = max(len(known) // 4, 1)
+    first, last = known.head(k), known.tail(k)
+    if known.empty:
+        reading = f"No week has {label} numbers yet, so there is no trend to read."
+    elif len(known) < 2:
+        reading = f"One week with {label} numbers so far: {_fmt(known[col].iloc[0])} {label} per post."
     else:
         span = f"the first {k} week{'s' if k > 1 else ''}"
         a, b = first[col].mean(), last[col].mean()
         verb = "rose" if b > a * 1.05 else "fell" if b < a * 0.95 else "held steady"
+        extras = []
+        imp_a, imp_b = first["impressions_per_post"].mean(), last["impressions_per_post"].mean()
+        if np.isfinite(imp_a) and np.isfinite(imp_b):
+            extras.append(f"impressions per post {_fmt(imp_a)} → {_fmt(imp_b)}")
+        extras.append(f"{_fmt(first['posts'].mean())} → {_fmt(last['posts'].mean())} posts a week")
         reading = (
             f"{label.capitalize()} per post {verb} from {_fmt(a)} in {span} to {_fmt(b)} in the last {k}, "
-            f"with impressions per post {_fmt(first['impressions_per_post'].mean())} → "
-            f"{_fmt(last['impressions_per_post'].mean())} and {_fmt(first['posts'].mean())} → "
-            f"{_fmt(last['posts'].mean())} posts a week."
+            f"with {' and '.join(extras)}."
         )
     return Finding(table=table, reading=reading, target_label=label)
 
@@ -637,6 +668,50 @@ def _bucket(n: pd.Series, top: int) -> pd.Series:
     return n.clip(upper=top).astype("int64")
 
 
+def busy_day(tweets: pd.DataFrame, tz: str) -> int:
+    """The account's busy day: 75th percentile of own posts per active local day, rounded down, at least 1."""
+    own = _local_frame(tweets, tz)
+    if own.empty:
+        return 1
+    return max(int(np.floor(own.groupby("local_date").size().quantile(0.75) + 1e-9)), 1)
+
+
+def _volume_reading(
+    label: str,
+    b: float,
+    b_range: tuple[float, float],
+    plan_slope: float,
+    curve: pd.DataFrame,
+    cap: int,
+    busy: int,
+    cap_slope: int,
+    max_day: int,
+) -> str:
+    """One reading that agrees with the chart (drawn at ``plan_slope``) and the cap."""
+    b_lo, b_hi = b_range
+    direction = "fell" if b_lo > 0 else "rose" if b_hi < 0 else "did not change reliably"
+    n_shown = min(max_day, 5)
+    measured = (
+        f"Per-post {label} {direction} with more posts in a day (with {n_shown} posts each earned "
+        f"×{_hyperbolic(np.array([n_shown]), b)[0]:.2f} of a lone post; slope {b:.2f}, 90 % range "
+        f"{b_lo:.2f}–{b_hi:.2f})"
+    )
+    if b_hi < 0:
+        measured += (", which usually reflects busy news days rather than volume itself, so the plan does not "
+                     "count on it")
+    nxt = curve.loc[curve["posts_per_day"] == cap + 1, "marginal_share"]
+    if cap_slope <= busy and not nxt.empty:
+        share = float(nxt.iloc[0])
+        adds = (f"would add only {share:.0%} of a lone post's {label}" if share > 0
+                else "would cost the day's other posts more than it adds")
+        why = f"planning on the cautious end of that range, post {cap + 1} of a day {adds}"
+    else:
+        why = (
+            f"you post at most {busy} on a busy day (the 75th percentile of your active days)"
+        )
+    return f"{measured}: {why}, so the daily cap is {cap}. Raise it yourself if you mean to post more."
+
+
 def volume(
     tweets: pd.DataFrame,
     tz: str,
@@ -707,10 +782,19 @@ def volume(
     )
     week_table["ratio"] = week_table["observed"] / week_table["expected"].where(week_table["expected"] > 0)
 
-    # Curve in target units: per-post earnings of a day's posts when a lone post earns `lone`.
+    # Where the evidence is thin the slope's range is wide: the cap and the curve take its cautious
+    # (upper) end, never a rising one, so thin or confounded data suggests fewer posts, not more.
+    plan_slope = max(b_hi, 0.0)
+    busy = busy_day(tweets, tz)
+    cap_slope = _cap_for(plan_slope, max_day, cap_share)
+    cap = max(min(cap_slope, busy), 1)
+    cap_range = (min(_cap_for(b_hi, max_day, cap_share), busy), min(_cap_for(b_lo, max_day, cap_share), busy))
+
+    # Curve in target units: per-post earnings of a day's posts when a lone post earns `lone`, at the
+    # slope the cap uses; it stops a little past the cap and the account's busy day.
     lone_days = frame["E"].mean() * c
-    n_axis = np.arange(1, max(max_day, 2) + 1)
-    f = _hyperbolic(n_axis, b)
+    n_axis = np.arange(1, max(min(max_day, 2 * busy), cap + 1, 2) + 1)
+    f = _hyperbolic(n_axis, plan_slope)
     total = n_axis * f * lone_days
     marginal = np.diff(np.concatenate([[0.0], total]))
     curve = pd.DataFrame(
@@ -722,28 +806,13 @@ def volume(
             "marginal_share": marginal / marginal[0],
         }
     )
-    cap = _cap_for(b, max_day, cap_share)
-    cap_range = (_cap_for(b_hi, max_day, cap_share), _cap_for(b_lo, max_day, cap_share))
     curve["within_cap"] = curve["posts_per_day"] <= cap
     cap_rule = (
-        f"largest n up to your busiest day ({max_day}) whose n-th post still adds ≥ {cap_share:.0%} of what a "
-        "lone post earns"
+        f"largest n whose n-th post still adds ≥ {cap_share:.0%} of what a lone post earns (at the cautious end of "
+        f"the slope's 90 % range), and no more than your busy days ({busy} posts, the 75th percentile of your "
+        "active days)"
     )
-
-    direction = "fell" if b > 0.01 else "rose" if b < -0.01 else "barely changed"
-    busy = min(max_day, 5)
-    nxt = curve.loc[curve["posts_per_day"] == cap + 1]
-    after = (
-        f"post {cap + 1} of a day would add only {nxt['marginal_share'].iloc[0]:.0%} of a lone post's {label}"
-        if not nxt.empty
-        else f"you have never posted more than {max_day} a day, so the curve stops there"
-    )
-    spread = f"{cap_range[0]}–{cap_range[1]}" if cap_range[0] != cap_range[1] else f"{cap}"
-    reading = (
-        f"Per-post {label} {direction} with more posts in a day (with {busy} posts each earned "
-        f"×{_hyperbolic(np.array([busy]), b)[0]:.2f} of a lone post; slope {b:.2f}, 90 % range {b_lo:.2f}–{b_hi:.2f}): "
-        f"{after}, so the daily cap is {cap} ({spread} within that range)."
-    )
+    reading = _volume_reading(label, b, (b_lo, b_hi), plan_slope, curve, cap, busy, cap_slope, max_day)
     return Volume(
         table=table,
         reading=reading,
@@ -757,6 +826,8 @@ def volume(
         dispersion=dispersion,
         cap_rule=cap_rule,
         follows=follower_growth(tweets, tz, target=target),
+        plan_slope=plan_slope,
+        busy_day=busy,
     )
 
 

@@ -135,6 +135,9 @@ class Plan:
     constraints: dict[str, Any]
     target_label: str
     stop_reason: str = ""
+    nearest: list[dict[str, Any]] = field(default_factory=list)
+    suggestion: dict[str, Any] = field(default_factory=dict)
+    timing: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: times as ISO UTC strings, numbers as Python floats/ints."""
@@ -158,6 +161,9 @@ class Plan:
             "constraints": _jsonable(self.constraints),
             "target_label": self.target_label,
             "stop_reason": self.stop_reason,
+            "nearest": _jsonable(self.nearest),
+            "suggestion": _jsonable(self.suggestion),
+            "timing": self.timing,
         }
 
 
@@ -575,6 +581,8 @@ def plan_schedule(
     slot_quality: Sequence[str] | None = None,
     target_label: str = "clicks",
     min_gain: float | None = None,
+    excluded: Sequence[str | None] | None = None,
+    bar_label: str = "",
 ) -> Plan:
     """Maximise the expected total of a schedule of ``drafts`` (columns draft_id, text) over ``slots``.
 
@@ -584,7 +592,8 @@ def plan_schedule(
     most once, each slot at most one post, posts >= min_gap_hours apart, <= cap posts per local
     day, only the constraints' days/hours/horizon, only drafts whose prediction (or, with
     ``constraints.bar_on == "lower"``, lower bound) at their best slot reaches ``bar`` (a number or
-    one per draft).
+    one per draft), and no draft with a reason in ``excluded`` (one entry per draft, None = allowed).
+    ``bar_label`` names what the bar is, for the reasons ("your typical recent link post there").
 
     Algorithm: greedy (add the draft x slot with the largest marginal gain after the day's volume
     discount, while the gain is >= ``min_gain``, default 1 % of the best draft's best prediction),
@@ -603,6 +612,9 @@ def plan_schedule(
         raise ValueError("draft_id must be unique")
     if slot_quality is not None and len(slot_quality) != n_s:
         raise ValueError("slot_quality needs one entry per slot")
+    if excluded is not None and len(excluded) != n_d:
+        raise ValueError("excluded needs one entry per draft")
+    barred = np.array([bool(x) for x in excluded] if excluded is not None else [False] * n_d, dtype=bool)
     cap = int(cap)
     if cap < 1:
         raise CurationError("The daily cap must be at least 1 post.")
@@ -631,7 +643,8 @@ def plan_schedule(
     has_slot = np.isfinite(masked).any(axis=1) if n_s else np.zeros(n_d, dtype=bool)
     judged = lower if c.bar_on == "lower" else pred
     best_judged = np.where(has_slot, judged[np.arange(n_d), best_slot] if n_s else np.nan, np.nan)
-    eligible = has_slot & (best_judged >= bars - 1e-12)
+    clears = has_slot & (best_judged >= bars - 1e-12)
+    eligible = clears & ~barred
 
     pair_ok = known & slot_ok[None, :]
     work = np.where(pair_ok, pred, 0.0)
@@ -696,9 +709,13 @@ def plan_schedule(
             reason = "no prediction for this draft"
         elif not has_slot[d]:
             reason = "no free slot left within the horizon and gaps"
+        elif barred[d]:
+            reason = str(excluded[d])  # type: ignore[index]
         elif not eligible[d]:
             what = "lower bound" if c.bar_on == "lower" else f"predicted {target_label}"
             reason = f"below the quality bar: {what} {best_judged[d]:.1f} < bar {bars[d]:.1f}"
+            if bar_label:
+                reason += f" ({bar_label})"
         elif not open_any.any():
             reason = "no free slot left within the horizon and gaps"
         elif not (open_any & (k_all < cap)).any():
@@ -712,6 +729,7 @@ def plan_schedule(
 
     info = {**c.to_dict(), "bar": [float(b) for b in bars] if np.ndim(bar) else float(bars[0] if n_d else bar)}
     info.update({"cap": cap, "min_gain": floor, "n_slots": n_s})
+    nearest, suggestion = _nearest(drafts, left, has_slot & ~clears & ~barred, best_judged, bars, cap, target_label)
     return Plan(
         slots=out_slots,
         left_out=left,
@@ -721,7 +739,49 @@ def plan_schedule(
         constraints=info,
         target_label=target_label,
         stop_reason=stop,
+        nearest=nearest,
+        suggestion=suggestion,
     )
+
+
+NEAREST_SHOWN = 3
+
+
+def _nearest(
+    drafts: pd.DataFrame,
+    left: list[LeftOut],
+    below: np.ndarray,
+    judged: np.ndarray,
+    bars: np.ndarray,
+    cap: int,
+    target_label: str,
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The drafts the bar kept out that came closest (by how much), and the bar or cap that would admit them.
+
+    A bar suggestion admits the nearest draft (and every draft above it); a cap suggestion is one
+    more post a day when drafts waited only for room under the cap.
+    """
+    rows = []
+    for d in np.flatnonzero(below):
+        short = float(bars[d] - judged[d])
+        share = short / bars[d] if bars[d] > 0 else 1.0
+        rows.append({"draft_id": int(drafts["draft_id"].iloc[d]), "text": str(drafts["text"].iloc[d]),
+                     "predicted": float(judged[d]), "bar": float(bars[d]), "short_by": short, "short_share": share})
+    rows.sort(key=lambda r: (r["short_share"], r["draft_id"]))
+    nearest = rows[:NEAREST_SHOWN]
+    suggestion: dict[str, Any] = {}
+    if nearest:
+        admit = float(np.floor(nearest[0]["predicted"] * 100) / 100)
+        suggestion["quality_bar"] = admit if admit > 0 else 0.01
+        suggestion["admits"] = [r["draft_id"] for r in rows if r["predicted"] >= suggestion["quality_bar"]]
+        suggestion["bar_text"] = (
+            f"a bar of {suggestion['quality_bar']:g} {target_label} would admit #{nearest[0]['draft_id']}"
+            + (f" and {len(suggestion['admits']) - 1} more" if len(suggestion["admits"]) > 1 else "")
+        )
+    if any(o.reason.startswith("over the daily cap") for o in left):
+        suggestion["daily_cap"] = cap + 1
+        suggestion["cap_text"] = f"a cap of {cap + 1} posts a day would make room for drafts that waited for it"
+    return nearest, suggestion
 
 
 def naive_schedule(
@@ -780,6 +840,71 @@ def naive_schedule(
     )
 
 
+RECENT_POSTS = 30  # "the account's typical post now": its latest original posts with a target number
+MIN_COMPARABLE = 5  # fewer recent link posts than this: compare a link draft with all recent posts
+NO_LINK_SHARE = 0.25  # with clicks, posts without a link earning under a quarter of link posts
+
+
+def on_best_times(
+    pred: np.ndarray, lower: np.ndarray, upper: np.ndarray, theta: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each draft's prediction averaged over the slots, times the Insights timing multiplier of each slot.
+
+    The model's own time-of-day pattern is averaged out so the plan and the Insights page use one
+    best-time estimate (the shrunk weekday x 4-hour cells of insights.best_times).
+    """
+    theta = np.asarray(theta, dtype="float64")[None, :]
+    return tuple(np.nanmean(np.asarray(a, dtype="float64"), axis=1)[:, None] * theta for a in (pred, lower, upper))
+
+
+def typical_now(
+    model: GridModel, tweets: pd.DataFrame, texts: Sequence[str], slots: Sequence[pd.Timestamp], target: str
+) -> tuple[np.ndarray, list[str]]:
+    """What the account's typical post earns now, per draft: the model's median prediction for its recent posts.
+
+    Recent = the latest RECENT_POSTS original posts; a draft with a link is compared with the recent
+    link posts (when there are MIN_COMPARABLE of them). Averaged over ``slots`` like on_best_times, so
+    a falling reach lowers the bar with it instead of leaving an all-time median out of reach.
+    Returns one value per draft and a label per draft for the reasons.
+    """
+    own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool) & ~tweets["is_reply"].fillna(False).astype(bool)]
+    values, _ = insights.target_values(own, target)
+    recent = own[values.notna()].sort_values("created_at", kind="stable").tail(RECENT_POSTS)
+    if recent.empty or not len(slots):
+        return np.zeros(len(texts)), ["no recent posts to compare with"] * len(texts)
+    pred, _, _ = model.predict_grid(list(recent["text"].astype(str)), list(slots))
+    per_post = np.nanmean(np.asarray(pred, dtype="float64"), axis=1)
+    linked = recent["has_link"].fillna(False).astype(bool).to_numpy()
+    every = float(np.median(per_post))
+    with_link = float(np.median(per_post[linked])) if linked.sum() >= MIN_COMPARABLE else every
+    n_all, n_link = len(recent), int(linked.sum())
+    out, labels = [], []
+    for text in texts:
+        if has_link(str(text)) and n_link >= MIN_COMPARABLE:
+            out.append(with_link)
+            labels.append(f"the bar is what your typical recent link post earns there, median of {n_link}")
+        else:
+            out.append(every)
+            labels.append(f"the bar is what your typical recent post earns there, median of {n_all}")
+    return np.asarray(out, dtype="float64"), labels
+
+
+def no_link_reason(tweets: pd.DataFrame, target: str, label: str) -> str | None:
+    """Why a draft without a link cannot make a clicks plan, when the history shows such posts earn ~none."""
+    if target != "url_clicks":
+        return None
+    own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool)]
+    values, _ = insights.target_values(own, target)
+    linked = own["has_link"].fillna(False).astype(bool)
+    with_link, without = values[linked].dropna(), values[~linked].dropna()
+    if with_link.empty or without.empty or with_link.mean() <= 0:
+        return None
+    if without.mean() >= NO_LINK_SHARE * with_link.mean():
+        return None
+    return (f"no link: your posts without one earned {without.mean():.2f} {label} each against "
+            f"{with_link.mean():.1f} with one (n={len(without)} and {len(with_link)}); add a link to plan it")
+
+
 def build_plan(
     drafts: pd.DataFrame,
     model: GridModel,
@@ -787,7 +912,12 @@ def build_plan(
     constraints: PlanConstraints,
     expected: pd.Series | None = None,
 ) -> Plan:
-    """End to end: slots from the constraints, predictions from the model, cap/curve/notes from history."""
+    """End to end: slots from the constraints, predictions from the model, timing/cap/bar from history.
+
+    Timing is the Insights page's (on_best_times); the cap is insights.volume's unless the user set
+    one; the default bar is the typical recent post now (typical_now), and with a clicks target a
+    draft without a link is left out when the account's posts without links earned almost nothing.
+    """
     c = constraints
     slots = candidate_slots(c)
     if not slots:
@@ -795,12 +925,23 @@ def build_plan(
     if drafts.empty:
         raise CurationError("No approved drafts to plan: approve some drafts first.")
     target, label = model.card.target, model.card.target_label
-    pred, lower, upper = model.predict_grid(list(drafts["text"].astype(str)), slots)
+    texts = list(drafts["text"].astype(str))
+    raw = model.predict_grid(texts, slots)
+    times = insights.best_times(tweets, c.tz, expected=expected, target=target)
+    theta = insights.slot_multipliers(times, slots)
+    pred, lower, upper = on_best_times(*raw, theta)
     vol = insights.volume(tweets, c.tz, expected=expected, target=target)
     cap = int(c.daily_cap) if c.daily_cap is not None else vol.cap
-    bar = c.quality_bar if c.quality_bar is not None else default_bars(drafts, tweets, target)
-    notes = insights.slot_notes(insights.best_times(tweets, c.tz, expected=expected, target=target), slots)
-    return plan_schedule(
+    if c.quality_bar is not None:
+        bar: float | np.ndarray = float(c.quality_bar)
+        bar_label = ""
+    else:
+        typical, labels = typical_now(model, tweets, texts, slots, target)
+        bar = typical * float(theta.max())
+        bar_label = labels[0] if len(set(labels)) == 1 else "the bar is what your typical recent post earns there"
+    reason = no_link_reason(tweets, target, label)
+    excluded = [None if has_link(t) else reason for t in texts] if reason else None
+    plan = plan_schedule(
         drafts,
         pred,
         lower,
@@ -809,7 +950,12 @@ def build_plan(
         c,
         bar=bar,
         cap=cap,
-        volume_factor=vol.factor,
-        slot_quality=notes,
+        volume_factor=vol.plan_factor,
+        slot_quality=insights.slot_notes(times, slots),
         target_label=label,
+        excluded=excluded,
+        bar_label=bar_label,
     )
+    plan.timing = times.reading
+    plan.constraints["cap_source"] = "yours" if c.daily_cap is not None else vol.reading
+    return plan
