@@ -8,53 +8,69 @@ from curation.drafting import (
     apply_review_edits,
     drafts_from_csv,
     effects_frame,
-    holdout_figure,
-    metrics_table,
     set_status,
     split_pasted,
 )
 from curation.errors import CurationError
 from curation.scoring import active_model, latest_card, model_missing_reason, set_include_replies
 from curation.store.drafts import list_drafts
+from curation.ui.cards import model_card, retrain, working
 
 st.title("Drafts")
 st.write("Write or paste drafts, see what each is likely to earn with an honest interval and why, "
          "and review them together: approved drafts go to the Planner.")
 cur = ui.current()
+BOX = ui.key("one_draft", cur)  # a draft typed in one workspace stays in that workspace
 
 with ui.session() as s:
     card = latest_card(s, cur.workspace_id, cur.actor)
 if card is None:
-    reason = model_missing_reason(ui.engine(), cur.workspace_id, cur.actor)
+    with working("Checking whether the history is enough for a model"):
+        reason = model_missing_reason(ui.engine(), cur.workspace_id, cur.actor)
     st.warning(ui.md_escape(f"No model yet. {reason} Drafts can still be written and reviewed."))
     if cur.can_edit and "replies" in reason and st.button("Learn from our replies too"):
-        ui.run(lambda: set_include_replies(ui.engine(), cur.workspace_id, cur.actor, True))
+        retrain("Learning from your replies too", lambda: set_include_replies(ui.engine(), cur.workspace_id,
+                                                                             cur.actor, True))
         st.rerun()
     with ui.session() as s:
         card = latest_card(s, cur.workspace_id, cur.actor)
 label = f"predicted {card['target_label']}" if card else "predicted"
 found = active_model(ui.engine(), cur.workspace_id, cur.actor) if card else None
 
-st.subheader("Score a draft")
-text = st.text_area("Draft", key="one_draft", placeholder="Type a tweet; the score updates when you click outside.")
-if text.strip() and found:
-    model, _ = found
-    pred = model.predict([text]).iloc[0]
-    why = model.explain(text)
-    c = st.columns(3)
-    c[0].metric(label.capitalize(), f"{pred.predicted:.1f}")
-    c[1].metric("80 % interval", f"{pred.lower:.1f} – {pred.upper:.1f}")
-    c[2].metric("Percentile among your past tweets", f"{pred.percentile:.0f}")
-    st.dataframe(effects_frame(why.up, why.down), hide_index=True)
-    for hint in why.hints:
-        st.text(f"• {hint}")
-if text.strip() and cur.can_edit and st.button("Add to drafts", key="add_one"):
-    ui.run(lambda: add_and_score(ui.engine(), cur.workspace_id, cur.actor, [text]))
-    st.toast("Draft added")
 
+@st.fragment
+def score_box() -> None:
+    """Typing reruns only this box, not the review table below."""
+    text = st.text_area("Draft", key=BOX, placeholder="Type a tweet; the score updates when you click outside.")
+    if text.strip() and found:
+        model, _ = found
+        pred, why = model.predict([text]).iloc[0], model.explain(text)
+        c = st.columns(3)
+        c[0].metric(label.capitalize(), f"{pred.predicted:.1f}")
+        c[1].metric("80 % interval", f"{pred.lower:.1f} – {pred.upper:.1f}")
+        c[2].metric("Percentile among your past tweets", f"{pred.percentile:.0f}")
+        st.dataframe(effects_frame(why.up, why.down), hide_index=True)
+        for hint in why.hints:
+            st.text(f"• {hint}")
+
+
+def add_one() -> None:
+    text = st.session_state.get(BOX, "")
+    try:
+        ids = add_and_score(ui.engine(), cur.workspace_id, cur.actor, [text])
+    except CurationError as exc:
+        st.session_state["draft_notes"] = [("error", str(exc))]
+        return
+    st.session_state[BOX] = ""  # the box is ready for the next draft; a second click adds nothing
+    st.session_state["draft_notes"] = [("success", f"Added draft #{ids[0]}.")]
+
+
+st.subheader("Score a draft")
+score_box()
 if cur.can_edit:
+    st.button("Add to drafts", key="add_one", on_click=add_one)
     with st.expander("Add many drafts (paste, or upload a CSV)"):
-        pasted = st.text_area("One draft per line, or separate drafts by a blank line", key="many_drafts")
+        pasted = st.text_area("One draft per line, or separate drafts by a blank line", key=ui.key("many", cur))
         if st.button("Add pasted drafts") and pasted.strip():
             ids = ui.run(lambda: add_and_score(ui.engine(), cur.workspace_id, cur.actor, split_pasted(pasted)))
             if ids:
@@ -69,8 +85,9 @@ if cur.can_edit:
 st.subheader("Review")
 with ui.session() as s:
     drafts = list_drafts(s, cur.workspace_id, cur.actor)
+drafts["updated_at"] = drafts["updated_at"].dt.tz_convert(cur.timezone)
 if drafts.empty:
-    st.info("No drafts yet.")
+    st.info("No drafts yet. Type one above, or paste several.")
 else:
     shown = drafts[["id", "text", "status", "comment", "predicted", "lower", "upper", "percentile", "updated_by",
                     "updated_at", "version"]]
@@ -86,7 +103,8 @@ else:
             "upper": st.column_config.NumberColumn("high (80 %)", format="%.1f", disabled=True),
             "percentile": st.column_config.NumberColumn("percentile", format="%.0f", disabled=True),
             "updated_by": st.column_config.TextColumn("last change by", disabled=True),
-            "updated_at": st.column_config.DatetimeColumn("at", disabled=True),
+            "updated_at": st.column_config.DatetimeColumn(f"at ({cur.timezone})", format="ddd D MMM, HH:mm",
+                                                          disabled=True),
         },
     )
     # Callbacks run before the next script run, with the versions this run showed: a teammate's newer
@@ -112,25 +130,21 @@ else:
                        format_func=lambda i: f"#{i} {drafts.set_index('id').loc[i, 'text'][:80]}")
     row = drafts.set_index("id").loc[one]
     st.caption(ui.md_escape(f"Status: {row['status']} · last change by {row['updated_by']} "
-                            f"at {row['updated_at']:%Y-%m-%d %H:%M} UTC"))
+                            f"on {row['updated_at']:%a %d %b, %H:%M} ({cur.timezone})"))
     buttons = st.columns(3) if cur.can_edit else []
     for col, (status, verb) in zip(buttons, [("approved", "Approve"), ("rejected", "Reject"),
                                              ("draft", "Back to draft")], strict=False):
         col.button(verb, key=f"set-{status}", disabled=row["status"] == status, on_click=review_one,
                    args=(int(one), int(row["version"]), status))
-    for kind, note in st.session_state.pop("draft_notes", []):
-        (ui.error if kind == "error" else st.success)(note)
+for kind, note in st.session_state.pop("draft_notes", []):
+    (ui.error if kind == "error" else st.success)(note)
 
 if card:
-    with st.expander("How good is the model? (tested on your latest tweets it never saw)"):
-        st.write(card["verdict"])
-        st.dataframe(metrics_table(card), hide_index=True)
-        st.caption(f"Trained on {card['n_train']} tweets, tested on the latest {card['n_test']}; "
-                   f"80 % intervals held {card['interval_coverage']:.0%} of them. Scoring uses: {card['used']}.")
-        st.plotly_chart(holdout_figure(card))
-        replies = st.toggle("Learn from our replies too", value=bool(card.get("include_replies")),
-                            disabled=not cur.can_edit, help="Replies to others are left out by default: they "
-                            "rarely carry links and follow a conversation, not a plan.")
-        if replies != bool(card.get("include_replies")):
-            ui.run(lambda: set_include_replies(ui.engine(), cur.workspace_id, cur.actor, replies))
-            st.rerun()
+    model_card(card)
+    replies = st.toggle("Learn from our replies too", value=bool(card.get("include_replies")),
+                        disabled=not cur.can_edit, help="Replies to others are left out by default: they "
+                        "rarely carry links and follow a conversation, not a plan.")
+    if replies != bool(card.get("include_replies")):
+        retrain("Retraining the model", lambda: set_include_replies(ui.engine(), cur.workspace_id, cur.actor,
+                                                                   replies))
+        st.rerun()
