@@ -14,4 +14,4 @@ def finding(fig: go.Figure, reading: str, table: pd.DataFrame, name: str) -> Non
     st.plotly_chart(fig, key=f"chart-{name}")
     st.markdown(md_escape(reading))
     st.download_button("Download the numbers (CSV)", safe_csv(table), file_name=f"{name}.csv", mime="text/csv",
-                       key=f"dl-{name}")
+                       key=f"dl-{name}", on_click="ignore")
