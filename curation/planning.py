@@ -80,14 +80,18 @@ def make_plan(
     if drafts.empty:
         raise CurationError(f"No {status} drafts to plan. Approve some drafts on the Drafts page first.")
     hist = history(engine, workspace_id, actor)
-    return build_plan(drafts, trained, hist.tweets, constraints, expected=hist.expected)
+    plan = build_plan(drafts, trained, hist.tweets, constraints, expected=hist.expected)
+    plan.constraints["workspace_id"] = int(workspace_id)
+    return plan
 
 
 def store_plan(engine: Engine, workspace_id: int, actor: Actor, name: str, plan: Plan) -> int:
-    """Save a plan for the whole team; returns its id."""
+    """Save a plan for the whole team; returns its id. Refused in a workspace it was not built in."""
     data = plan.to_dict()
+    built_for = data.get("constraints", {}).get("workspace_id")
     with session_scope(engine) as s:
-        return save_schedule(s, workspace_id, actor, name, data.get("constraints", {}), data).id
+        return save_schedule(s, workspace_id, actor, name, data.get("constraints", {}), data,
+                             built_for=None if built_for is None else int(built_for)).id
 
 
 def plan_from_dict(data: dict) -> Plan:
@@ -102,16 +106,79 @@ def plan_from_dict(data: dict) -> Plan:
         constraints=data.get("constraints", {}),
         target_label=data.get("target_label", "clicks"),
         stop_reason=data.get("stop_reason", ""),
+        nearest=list(data.get("nearest", [])),
+        suggestion=dict(data.get("suggestion", {})),
+        timing=data.get("timing", ""),
+    )
+
+
+def empty_reading(plan: Plan) -> str:
+    """Why a plan holds no post, which drafts came closest and by how much, and what would admit them."""
+    label = plan.target_label
+    parts = [f"No post made this plan: {plan.stop_reason or 'no draft qualified'}."]
+    if plan.nearest:
+        near = "; ".join(
+            f"#{r['draft_id']} \u201c{_short(r['text'])}\u201d predicted {r['predicted']:.2f} {label} against a bar of "
+            f"{r['bar']:.2f} ({r['short_share']:.0%} short)"
+            for r in plan.nearest
+        )
+        parts.append(f"Closest: {near}.")
+    if plan.suggestion.get("bar_text"):
+        parts.append(f"{plan.suggestion['bar_text'][0].upper()}{plan.suggestion['bar_text'][1:]}.")
+    if plan.suggestion.get("cap_text"):
+        parts.append(f"{plan.suggestion['cap_text'][0].upper()}{plan.suggestion['cap_text'][1:]}.")
+    if not plan.nearest and not plan.suggestion:
+        others = {o.reason for o in plan.left_out}
+        if others:
+            parts.append("Left out: " + "; ".join(sorted(others)) + ".")
+    return " ".join(parts)
+
+
+def cli_hints(plan: Plan) -> list[str]:
+    """Flags that would admit the drafts closest to the plan (printed by `python -m curation plan`)."""
+    hints = []
+    if "quality_bar" in plan.suggestion:
+        hints.append(f"hint: --bar {plan.suggestion['quality_bar']:g} ({plan.suggestion.get('bar_text', '')})")
+    if "daily_cap" in plan.suggestion:
+        hints.append(f"hint: --cap {plan.suggestion['daily_cap']} ({plan.suggestion.get('cap_text', '')})")
+    return hints
+
+
+def _short(text: str, n: int = 60) -> str:
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= n else flat[: n - 1].rstrip() + "\u2026"
+
+
+def plan_table(plan: Plan, tz: str) -> pd.DataFrame:
+    """One row per planned post in the plan's local time (the same as the timeline), for display."""
+    label = plan.target_label
+    local = [pd.Timestamp(s.at).tz_convert(tz) for s in plan.slots]
+    return pd.DataFrame(
+        {
+            "day": [f"{t:%a %d %b}" for t in local],
+            "time": [f"{t:%H:%M}" for t in local],
+            "draft": [int(s.draft_id) for s in plan.slots],
+            "text": [s.text for s in plan.slots],
+            f"predicted {label}": [round(float(s.predicted), 2) for s in plan.slots],
+            "80 % range": [f"{s.lower:.1f}\u2013{s.upper:.1f}" for s in plan.slots],
+            "why": [s.why for s in plan.slots],
+        }
     )
 
 
 def timeline_figure(plan: Plan, tz: str) -> go.Figure:
-    """The plan on a calendar: one marker per post at its local day and time, sized by prediction."""
+    """The plan on a calendar: one column per local day, one marker per post at its local time, sized by prediction.
+
+    Days are categories (one tick per day, never repeated) and hours read HH:MM. Draw it only for a
+    plan with posts: an empty plan gets a sentence (empty_reading) instead.
+    """
+    local = [pd.Timestamp(s.at).tz_convert(tz) for s in plan.slots]
+    days = pd.date_range(min(local).normalize(), max(local).normalize(), freq="D") if local else []
+    day_labels = [f"{d:%a %d %b}" for d in days]
     fig = go.Figure()
     if plan.slots:
-        local = [pd.Timestamp(s.at).tz_convert(tz) for s in plan.slots]
         fig.add_scatter(
-            x=[t.normalize().tz_localize(None) for t in local],
+            x=[f"{t:%a %d %b}" for t in local],
             y=[t.hour + t.minute / 60 for t in local],
             mode="markers+text",
             text=[f"#{s.draft_id}" for s in plan.slots],
@@ -122,8 +189,15 @@ def timeline_figure(plan: Plan, tz: str) -> go.Figure:
             hoverinfo="text",
             name="posts",
         )
-    fig.update_layout(yaxis={"title": f"local time ({tz})", "autorange": "reversed", "range": [24, 0]},
-                      xaxis={"title": "day", "tickformat": "%a %d %b"}, height=360, margin={"t": 20})
+    hours = [t.hour + t.minute / 60 for t in local] or [8.0, 18.0]
+    lo, hi = max(int(min(hours)) - 1, 0), min(int(max(hours)) + 2, 24)
+    ticks = list(range(lo, hi + 1))
+    fig.update_layout(
+        yaxis={"title": f"local time ({tz})", "range": [hi, lo], "tickvals": ticks,
+               "ticktext": [f"{h:02d}:00" for h in ticks]},
+        xaxis={"title": "day", "type": "category", "categoryorder": "array", "categoryarray": day_labels},
+        height=360, margin={"t": 20},
+    )
     return fig
 
 
@@ -144,8 +218,8 @@ def curve_figure(plan: Plan) -> go.Figure:
 
 def curve_reading(plan: Plan) -> str:
     """One sentence on what the curve says about more posts."""
-    if not plan.curve:
-        return "No draft cleared the bar, so there is nothing to schedule."
+    if not plan.curve or not plan.slots:
+        return empty_reading(plan)
     totals = dict(plan.curve)
     best_n = max(totals, key=totals.get)
     last = plan.curve[-1]

@@ -16,6 +16,12 @@ with st.spinner("Reading your history"):
 if hist is None:
     st.stop()
 label = insights.TARGET_LABELS.get(hist.target, hist.target)
+handles = insights.accounts(hist.tweets)
+if len(handles) > 1:
+    st.warning(ui.md_escape(
+        f"This workspace mixes tweets of {len(handles)} accounts ({', '.join('@' + h for h in handles[:6])}"
+        f"{' …' if len(handles) > 6 else ''}): every number below blends them. Keep one account per workspace "
+        "(New workspace in the sidebar) and import each account's exports there."))
 if hist.target != "url_clicks":
     st.info("This history has no url-click numbers, so the page shows engagement (likes + reposts) instead.")
 
@@ -35,8 +41,9 @@ if tr:
     finding(insights.trend_figure(tr), tr.reading, tr.table, "trend")
 
 st.subheader("Best times to post")
-st.caption(f"Weekday × 4-hour blocks in {hist.tz}: how much more than expected for their content tweets there "
-           "earned, shrunk toward 'no difference' where few tweets stand behind a cell.")
+st.caption(f"Weekday × {insights.BLOCK_HOURS}-hour blocks in {hist.tz}: how much more than expected for their "
+           "content tweets there earned, shrunk toward 'no difference' where few tweets stand behind a cell. "
+           "The Planner places posts by these same cells.")
 bt = ui.run(lambda: insights.best_times(hist.tweets, hist.tz, hist.expected, hist.target))
 if bt:
     finding(insights.best_times_figure(bt), bt.reading, bt.table, "best-times")
@@ -45,7 +52,7 @@ st.subheader("Quality over volume")
 vol = ui.run(lambda: insights.volume(hist.tweets, hist.tz, hist.expected, hist.target))
 if vol:
     finding(insights.volume_figure(vol), vol.reading, vol.curve, "volume")
-    st.metric("Daily cap the history supports", vol.cap)
+    st.metric("Daily cap the history supports", vol.cap, help=vol.cap_rule)
 growth = ui.run(lambda: insights.follower_growth(hist.tweets, hist.tz, hist.target))
 if growth:
     st.subheader("What moved followers")
