@@ -82,8 +82,8 @@ def test_planner_page_builds_and_saves_a_plan(app_db):
     assert not at.exception, at.exception
     at.button[0].click().run()  # Build plan (form submit)
     assert not at.exception, at.exception
-    assert "plan" in at.session_state
-    plan = at.session_state["plan"]
+    assert "plan@1" in at.session_state  # plan state is kept per workspace
+    plan = at.session_state["plan@1"]["plan"]
     assert plan["slots"] or plan["left_out"]
     assert {"ics-new", "csv-new"} <= {b.key for b in at.get("download_button")}
     next(b for b in at.button if b.label == "Save plan for the team").click().run()
