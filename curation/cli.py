@@ -7,17 +7,21 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 
+from curation import ingest
 from curation.demo import DEMO_WORKSPACE, seed_demo
 from curation.errors import CurationError
-from curation.importer import describe, import_files
+from curation.importer import describe, import_files, import_parsed
 from curation.ingest import read_paths
 from curation.stats import workspace_stats
 from curation.store.access import Actor
 from curation.store.db import engine_for, session_scope
-from curation.store.workspaces import find_workspace, get_or_create_workspace
+from curation.store.models import Workspace
+from curation.store.workspaces import create_workspace, find_workspace, get_or_create_workspace
 
 Handler = Callable[[argparse.Namespace], int]
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None], Handler]] = {}
@@ -42,7 +46,12 @@ def emit(args: argparse.Namespace, payload: dict | list, text: str) -> None:
 
 
 def engine_of(args: argparse.Namespace) -> Engine:
-    return engine_for(args.db)
+    """The migrated engine for --db (or DATABASE_URL); a URL naming a driver that is not installed is a user error."""
+    try:
+        return engine_for(args.db)
+    except ImportError as exc:
+        raise CurationError(f"The database driver for {args.db or 'DATABASE_URL'} is not installed ({exc.name}). "
+                            "Use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname.") from exc
 
 
 def workspace_id_of(args: argparse.Namespace, engine: Engine, create: bool = False) -> int:
@@ -121,9 +130,17 @@ def _import(args: argparse.Namespace) -> int:
     from curation.services import after_data_change
 
     files = read_files(args.files)
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine, create=True)
-    report = import_files(engine, ws_id, Actor.local_user(), files)
+    engine, actor = engine_of(args), Actor.local_user()
+    with session_scope(engine) as session:
+        known = session.scalar(select(Workspace.id).where(Workspace.name == args.workspace)) is not None
+    if known:
+        ws_id = workspace_id_of(args, engine)
+        report = import_files(engine, ws_id, actor, files)
+    else:  # parse first, then create the workspace in the import's transaction: a failure leaves nothing behind
+        parsed = ingest.parse_files(files)
+        with session_scope(engine) as session:
+            ws_id = create_workspace(session, args.workspace, actor, args.tz or "UTC").id
+            report = import_parsed(session, ws_id, actor, parsed)
     if report.changed:
         after_data_change(engine, ws_id)
     d = report.to_dict()
@@ -133,10 +150,17 @@ def _import(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line that says where the options are, with exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message}. See `{self.prog} --help`.\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     import curation.commands  # noqa: F401  (registers the subcommands of later modules)
 
-    parser = argparse.ArgumentParser(prog="python -m curation", description=__doc__)
+    parser = _Parser(prog="python -m curation", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (help_text, configure, fn) in COMMANDS.items():
         p = sub.add_parser(name, help=help_text)
@@ -146,10 +170,35 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def user_error(exc: BaseException, db: str | None = None) -> str | None:
+    """The one-line message for an error the user caused and can fix, or None for a bug (kept as a traceback).
+
+    Domain errors carry their own message; the library errors here only arise from what the user
+    gave: a database URL that is malformed or unreachable, a file that cannot be read or written.
+    """
+    if isinstance(exc, CurationError):
+        return str(exc)
+    if isinstance(exc, ArgumentError | NoSuchModuleError):
+        return (f"{db or 'DATABASE_URL'} is not a database URL this app can use. Give --db (or DATABASE_URL) as "
+                "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/dbname.")
+    if isinstance(exc, OperationalError | InterfaceError):
+        first = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else type(exc).__name__
+        return (f"Cannot use the database ({first}). Check --db (or DATABASE_URL), that the server is running "
+                "and reachable, and that the file or account may be written; then run the command again.")
+    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"Cannot read or write{where}: {exc.strerror or exc}. Check the path and its permissions."
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; a user error ends with exit code 2 and one line on stderr, never a traceback."""
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except CurationError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except Exception as exc:
+        message = user_error(exc, getattr(args, "db", None))
+        if message is None:
+            raise
+        print(f"error: {' '.join(message.split())}", file=sys.stderr)
         return 2

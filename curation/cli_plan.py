@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from curation.cli import command, emit, engine_of, workspace_id_of
@@ -15,14 +16,48 @@ from curation.store.db import session_scope
 from curation.store.workspaces import find_workspace
 
 
+def hour_range(value: str) -> tuple[int, int]:
+    """``8-18`` as (8, 18): whole local hours, start before end, within 0-24."""
+    lo, sep, hi = value.partition("-")
+    if not (sep and lo.strip().isdigit() and hi.strip().isdigit() and 0 <= int(lo) < int(hi) <= 24):
+        raise argparse.ArgumentTypeError(f"{value!r} is not an hour range; give START-END within 0-24, e.g. 8-18")
+    return int(lo), int(hi)
+
+
+def weekday_set(value: str) -> set[int]:
+    """``0,1,2,3,4`` as {0, 1, 2, 3, 4}: at least one day, 0 = Monday ... 6 = Sunday."""
+    parts = [d.strip() for d in value.split(",") if d.strip()]
+    if not parts or not all(d in {"0", "1", "2", "3", "4", "5", "6"} for d in parts):
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a list of weekdays; give numbers 0-6 separated by commas (0 = Monday), e.g. 0,1,2,3,4")
+    return {int(d) for d in parts}
+
+
+def iso_day(value: str) -> str:
+    """An ISO date (``2026-12-01``), kept as text for PlanConstraints to read in the plan's timezone."""
+    try:
+        date.fromisoformat(value.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date; give an ISO date such as 2026-12-01") from None
+    return value.strip()
+
+
+def day_count(value: str) -> int:
+    """Days of the horizon: a whole number from 1 to 92."""
+    if not value.strip().isdigit() or not 1 <= int(value) <= 92:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a horizon; give a whole number of days from 1 to 92")
+    return int(value)
+
+
 def _plan_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--days", type=int, default=7, help="horizon in days (default 7)")
+    p.add_argument("--days", type=day_count, default=7, help="horizon in days, 1-92 (default 7)")
     p.add_argument("--cap", type=int, default=None, help="posts per day at most (default: what the history supports)")
     p.add_argument("--gap-hours", type=float, default=3.0, help="minimum hours between posts (default 3)")
     p.add_argument("--tz", default=None, help="timezone (default: the workspace's)")
-    p.add_argument("--hours", default="8-18", help="allowed local hours, e.g. 8-18 (default)")
-    p.add_argument("--weekdays", default="0,1,2,3,4", help="allowed weekdays, 0=Mon (default Mon-Fri)")
-    p.add_argument("--start", default=None, help="first day, ISO date (default: tomorrow)")
+    p.add_argument("--hours", type=hour_range, default=(8, 18), help="allowed local hours, e.g. 8-18 (default)")
+    p.add_argument("--weekdays", type=weekday_set, default={0, 1, 2, 3, 4},
+                   help="allowed weekdays, 0=Mon (default Mon-Fri)")
+    p.add_argument("--start", type=iso_day, default=None, help="first day, ISO date (default: tomorrow)")
     p.add_argument("--bar", type=float, default=None, help="quality bar (default: your typical recent post now)")
     p.add_argument("--strict-bar", action="store_true",
                    help="the low end of the 80 %% interval (not the prediction) must reach the bar")
@@ -39,10 +74,8 @@ def _plan(args: argparse.Namespace) -> int:
     with session_scope(engine) as s:
         ws = find_workspace(s, args.workspace, actor)
         tz, name = args.tz or ws.timezone, ws.name
-    lo, hi = (int(x) for x in args.hours.split("-", 1))
-    constraints = PlanConstraints(tz=tz, start=args.start, days=args.days,
-                                  allowed_weekdays={int(d) for d in args.weekdays.split(",") if d.strip()},
-                                  allowed_hours=(lo, hi), min_gap_hours=args.gap_hours, daily_cap=args.cap,
+    constraints = PlanConstraints(tz=tz, start=args.start, days=args.days, allowed_weekdays=args.weekdays,
+                                  allowed_hours=args.hours, min_gap_hours=args.gap_hours, daily_cap=args.cap,
                                   quality_bar=args.bar, bar_on="lower" if args.strict_bar else "predicted")
     plan = make_plan(engine, ws_id, actor, constraints)
     if args.ics and not plan.slots:  # an empty calendar only looks like a plan

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine, create_engine, delete, func, select, text, update
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Subquery
@@ -27,8 +28,8 @@ from curation.errors import CurationError, ImportFailed, NotFound, PermissionDen
 from curation.exports import safe_csv
 from curation.ingest.zipread import SafeZip
 from curation.schema import DAILY_METRICS, METRICS, TWEET_COLUMNS
-from curation.store.access import Actor, as_utc, audit, bump_data_version, get_workspace, now, require_role
-from curation.store.db import bulk_insert, engine_for, session_scope
+from curation.store.access import ROLES, Actor, as_utc, audit, bump_data_version, get_workspace, now, require_role
+from curation.store.db import bulk_insert, engine_for, lock_workspace, session_scope
 from curation.store.models import (
     AccountSnapshot,
     AudienceId,
@@ -43,7 +44,16 @@ from curation.store.models import (
     Upload,
     Workspace,
 )
-from curation.store.workspaces import create_workspace, list_members, remove_member, set_member
+from curation.store.workspaces import (
+    check_email,
+    check_role,
+    check_timezone,
+    create_workspace,
+    get_or_create_workspace,
+    list_members,
+    remove_member,
+    set_member,
+)
 
 EXPORT_FORMAT = "curation-workspace-export"
 EXPORT_VERSION = 1
@@ -412,22 +422,59 @@ def _ensure_empty(session: Session, workspace_id: int) -> None:
                                 "workspace, so nothing is mixed or overwritten.")
 
 
+# What a damaged or hand-edited export raises while it is read (JSON and CSV errors are ValueErrors);
+# the database's refusals of what it holds (duplicate ids, values it cannot store) count too.
+_DAMAGED = (KeyError, ValueError, IndexError, OverflowError, DataError, IntegrityError)
+
+
 def restore_workspace(session: Session, workspace_id: int, actor: Actor, data: bytes,
                       filename: str = "export.zip") -> RestoreReport:
     """Load a workspace export into an empty workspace (owners): tweets, uploads and their links,
     drafts, plans, audit history, members, account data and settings. Ids are new; plans follow
-    their drafts. Raises ImportFailed when the file is not such an export (nothing written).
+    their drafts. Raises ImportFailed when the file is not such an export or is damaged; the
+    caller's transaction then rolls back, so nothing is written.
     """
     require_role(session, workspace_id, actor, "owner")
     ws = get_workspace(session, workspace_id)
+    lock_workspace(session, workspace_id)  # two restores into one empty workspace take turns
     _ensure_empty(session, workspace_id)
     zf = SafeZip(data, filename)
     if "workspace.json" not in zf.members:
         raise ImportFailed(f"{filename} is not a workspace export (no workspace.json). "
                            "Use the zip from 'Export workspace'.")
+    try:
+        return _restore_from(session, ws, actor, zf, filename)
+    except ImportFailed:
+        raise
+    except _DAMAGED as exc:
+        detail = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+        raise ImportFailed(f"{filename} is damaged or was edited by hand ({type(exc).__name__}: {detail}); nothing "
+                           "was restored. Use the zip from 'Export workspace' as it was downloaded.") from exc
+
+
+def _members_of(rows: list[dict], filename: str) -> list[dict]:
+    """members.csv checked: known roles, valid e-mails lower-cased (as sign-in compares them), one row each."""
+    best: dict[str, dict] = {}
+    for i, r in enumerate(rows, start=2):
+        try:
+            email, role = check_email(r["email"]), check_role(r["role"])
+        except CurationError as exc:
+            raise ImportFailed(f"{filename}: members.csv line {i}: {exc} Fix the line or export the workspace "
+                               "again.") from None
+        if email not in best or ROLES.index(role) > ROLES.index(best[email]["role"]):
+            best[email] = {**r, "email": email, "role": role}
+    return list(best.values())
+
+
+def _restore_from(session: Session, ws: Workspace, actor: Actor, zf: SafeZip, filename: str) -> RestoreReport:
+    workspace_id = ws.id
     meta = json.loads(zf.read("workspace.json"))
-    if meta.get("format") != EXPORT_FORMAT or int(meta.get("version", 0)) > EXPORT_VERSION:
+    if (not isinstance(meta, dict) or meta.get("format") != EXPORT_FORMAT
+            or int(meta.get("version", 0)) > EXPORT_VERSION):
         raise ImportFailed(f"{filename} is not a workspace export this version of the app can read.")
+    if not isinstance(meta.get("settings") or {}, dict):
+        raise ImportFailed(f"{filename}: workspace.json has no valid settings. Export the workspace again.")
+    members = _members_of(_read_csv(zf, "members.csv"), filename)  # checked before anything is written
 
     upload_ids: dict[int, int] = {}
     for r in _read_csv(zf, "uploads.csv"):
@@ -491,11 +538,11 @@ def restore_workspace(session: Session, workspace_id: int, actor: Actor, data: b
     session.add_all(AuditEvent(workspace_id=workspace_id, actor=r["actor"], action=r["action"],
                                detail=json.loads(r["detail"] or "{}"), at=_time(r["at"])) for r in events)
     known = {m.email for m in session.scalars(select(Member).where(Member.workspace_id == workspace_id))}
-    members = [r for r in _read_csv(zf, "members.csv") if r["email"] not in known]
+    members = [r for r in members if r["email"] not in known]
     session.add_all(Member(workspace_id=workspace_id, email=r["email"], role=r["role"], added_by=r["added_by"],
                            added_at=_time(r["added_at"])) for r in members)
 
-    ws.timezone = meta.get("timezone") or ws.timezone
+    ws.timezone = check_timezone(meta.get("timezone") or ws.timezone)
     ws.settings = dict(meta.get("settings") or {})
     report = RestoreReport(tweets=len(tweets), drafts=len(draft_ids), plans=len(plans), audit_events=len(events),
                            uploads=len(upload_ids), members=len(members), daily_days=len(daily))
@@ -554,10 +601,10 @@ def _restore(args: argparse.Namespace) -> int:
 
     if not args.file.is_file():
         raise CurationError(f"{args.file} is not a file. Give the path of a workspace export zip.")
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine, create=True)
-    with session_scope(engine) as s:
-        report = restore_workspace(s, ws_id, Actor.local_user(), args.file.read_bytes(), args.file.name)
+    data, engine, actor = args.file.read_bytes(), engine_of(args), Actor.local_user()
+    with session_scope(engine) as s:  # a new workspace and the restore land together, or neither does
+        ws_id = get_or_create_workspace(s, args.workspace, actor).id
+        report = restore_workspace(s, ws_id, actor, data, args.file.name)
     after_data_change(engine, ws_id)
     emit(args, asdict(report), f"Restored into {args.workspace!r}: " + ", ".join(
         f"{v} {k.replace('_', ' ')}" for k, v in asdict(report).items()))

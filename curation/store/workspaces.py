@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curation.errors import CurationError, NotFound
-from curation.store.access import Actor, audit, get_workspace, now, require_role, role_of
+from curation.store.access import ROLES, Actor, audit, get_workspace, now, require_role, role_of
 from curation.store.models import AuditEvent, Member, Workspace
 
 
@@ -21,6 +22,25 @@ def check_timezone(tz: str) -> str:
             f"Unknown timezone {tz!r}. Use an IANA name such as Europe/Berlin or America/New_York."
         ) from exc
     return tz
+
+
+# One "@" with something on each side and no blanks: what sign-in e-mails look like (local@localhost too).
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+
+
+def check_email(email: str) -> str:
+    """``email`` lower-cased and trimmed (as sign-in compares it), or a CurationError that says what is wrong."""
+    clean = str(email).strip().lower()
+    if not _EMAIL.fullmatch(clean) or len(clean) > 254:
+        raise CurationError(f"{clean!r} is not an e-mail address. Members are known by their sign-in e-mail, "
+                            "e.g. name@example.com.")
+    return clean
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise CurationError(f"{role!r} is not a role. Role must be owner, editor or viewer.")
+    return role
 
 
 def create_workspace(session: Session, name: str, actor: Actor, timezone: str = "UTC") -> Workspace:
@@ -76,19 +96,22 @@ def list_members(session: Session, workspace_id: int, actor: Actor) -> list[Memb
 def set_member(session: Session, workspace_id: int, actor: Actor, email: str, role: str) -> Member:
     """Add a member or change their role (owners only)."""
     require_role(session, workspace_id, actor, "owner")
-    email = email.strip().lower()
-    if "@" not in email:
-        raise CurationError(f"{email!r} is not an e-mail address. Members are known by their sign-in e-mail.")
-    if role not in ("owner", "editor", "viewer"):
-        raise CurationError("Role must be owner, editor or viewer.")
+    email, role = check_email(email), check_role(role)
     member = session.scalar(select(Member).where(Member.workspace_id == workspace_id, Member.email == email))
     if member is None:
         member = Member(workspace_id=workspace_id, email=email, role=role, added_by=actor.email, added_at=now())
         session.add(member)
     else:
+        if member.role == "owner" and role != "owner" and _owner_count(session, workspace_id) == 1:
+            raise CurationError("A workspace keeps at least one owner. Make someone else owner first.")
         member.role = role
     audit(session, workspace_id, actor, "member.set", email=email, role=role)
     return member
+
+
+def _owner_count(session: Session, workspace_id: int) -> int:
+    owners = select(Member.id).where(Member.workspace_id == workspace_id, Member.role == "owner")
+    return len(session.scalars(owners.with_for_update()).all())
 
 
 def remove_member(session: Session, workspace_id: int, actor: Actor, email: str) -> None:
@@ -97,10 +120,7 @@ def remove_member(session: Session, workspace_id: int, actor: Actor, email: str)
     member = session.scalar(select(Member).where(Member.workspace_id == workspace_id, Member.email == email))
     if member is None:
         raise NotFound(f"{email} is not a member of this workspace.")
-    owners = session.scalars(
-        select(Member).where(Member.workspace_id == workspace_id, Member.role == "owner")
-    ).all()
-    if member.role == "owner" and len(owners) == 1:
+    if member.role == "owner" and _owner_count(session, workspace_id) == 1:
         raise CurationError("A workspace keeps at least one owner. Make someone else owner first.")
     session.delete(member)
     audit(session, workspace_id, actor, "member.remove", email=email)
