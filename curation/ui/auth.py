@@ -19,16 +19,21 @@ def auth_enabled() -> bool:
         return False
 
 
-def signed_in_email() -> str | None:
-    """The signed-in user's e-mail, lower-cased, when the provider vouches for it; else None.
+def email_is_verified(claim: object) -> bool:
+    """Only ``email_verified: true`` vouches for an address: the boolean, or the string "true" some providers send.
 
-    A provider that says ``email_verified: false`` is not trusted with the address (anyone could
-    have typed it); providers that do not send the claim at all are trusted for their own accounts.
+    Anything else ("false", "0", 1, a missing claim) is refused: anyone could have typed the
+    address into an account the provider has not checked, and members are known by it.
     """
+    return claim is True or (isinstance(claim, str) and claim.strip().lower() == "true")
+
+
+def signed_in_email() -> str | None:
+    """The signed-in user's e-mail, lower-cased, when the provider vouches for it; else None."""
     if not st.user.is_logged_in:
         return None
     email = str(st.user.get("email") or "").strip().lower()
-    if "@" not in email or st.user.get("email_verified") is False or email == config.LOCAL_USER:
+    if "@" not in email or not email_is_verified(st.user.get("email_verified")) or email == config.LOCAL_USER:
         return None
     return email
 
