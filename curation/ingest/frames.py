@@ -217,7 +217,8 @@ _AS_OF_PATTERNS = (
     # legacy: tweet_activity_metrics_<user>_<from>_<to>_<lang>.csv (also the daily export)
     re.compile(r"_(\d{8})_(\d{8})_[a-z]{2}(?:[-_][a-z]+)?(?: \(\d+\))?\.csv$", re.IGNORECASE),
     # new: account_analytics_content_<from>_<to>.csv
-    re.compile(r"_(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})(?: \(\d+\))?\.csv$", re.IGNORECASE),
+    # (a second download is saved as "... (2).csv" or "...-2.csv")
+    re.compile(r"_(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})(?: \(\d+\)|-\d{1,3})?\.csv$", re.IGNORECASE),
 )
 
 
