@@ -282,7 +282,7 @@ def test_workspace_page_lets_an_owner_manage_members_and_delete_only_with_the_ty
     assert "new@example.com is now editor" in at.success[0].value.replace("\\", "")
     members = at.dataframe[0].value
     assert members.loc[members["e-mail"] == "new@example.com", "role"].tolist() == ["editor"]
-    assert "member.set" in at.dataframe[1].value["what"].tolist()  # the activity list
+    assert "local@localhost made new@example.com editor" in at.dataframe[1].value["what happened"].tolist()
 
     confirm = next(t for t in at.text_input if t.label.startswith("Type the workspace's name"))
     confirm.set_value("northwind").run()

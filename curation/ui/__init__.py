@@ -107,11 +107,10 @@ def _choose(spaces: list[tuple[int, str, str, int]]) -> int | None:
     return int(asked) if asked.isdigit() and int(asked) in ids else None
 
 
-def _picked() -> None:
-    chosen = st.session_state.get(_PICKER)
+def _picked(ids: dict[str, int]) -> None:
+    chosen = ids.get(st.session_state.get(_PICKER))
     if chosen is not None:
-        st.query_params[WS_PARAM] = str(chosen)
-        st.session_state[_LAST] = chosen
+        switch_to(chosen)
 
 
 def switch_to(workspace_id: int) -> None:
@@ -134,12 +133,13 @@ def _resolve() -> Current:
             )
             st.stop()
         chosen = _choose(spaces)
-        names = {sid: name for sid, name, _, _ in spaces}
-        st.session_state[_PICKER] = chosen  # the picker shows what the URL says, whatever it showed before
-        st.sidebar.selectbox("Workspace", list(names), key=_PICKER, format_func=names.__getitem__,
-                             on_change=_picked, placeholder="Pick a workspace")
+        ids = {name: sid for sid, name, _, _ in spaces}  # names are unique (create_workspace sees to it)
+        # The picker shows what the URL says, whatever it showed before.
+        st.session_state[_PICKER] = next((name for name, sid in ids.items() if sid == chosen), None)
+        st.sidebar.selectbox("Workspace", list(ids), key=_PICKER, on_change=_picked, args=(ids,),
+                             placeholder="Pick a workspace")
         if is_admin(who) and st.sidebar.button("New workspace", icon="➕", key="new_ws_open"):
-            _new_workspace_dialog(who)
+            new_workspace_dialog(who)
         if chosen is None:
             st.error(f"Workspace {md_escape(str(st.query_params.get(WS_PARAM)))} does not exist or you are not "
                      "a member of it. Pick one of yours in the sidebar, or ask its owner to add you.")
@@ -174,7 +174,13 @@ def current() -> Current:
 
 def key(name: str, cur: Current) -> str:
     """A session-state key for this workspace only: a draft typed in one workspace stays there."""
-    return f"{name}@{cur.workspace_id}"
+    return f"{name}_{cur.workspace_id}"
+
+
+def leave_workspace() -> None:
+    """After deleting this tab's workspace: forget it, so the next run opens another one of the user's."""
+    st.query_params.pop(WS_PARAM, None)
+    st.session_state.pop(_LAST, None)
 
 
 def timezone_picker(label: str, value: str, key: str, disabled: bool = False) -> str:
@@ -192,7 +198,7 @@ def timezone_names() -> list[str]:
 
 
 @st.dialog("New workspace")
-def _new_workspace_dialog(who: Actor) -> None:
+def new_workspace_dialog(who: Actor) -> None:
     from curation.team import new_workspace
 
     st.write("A workspace holds one account's history, drafts and plans. Name it after the account.")
@@ -207,7 +213,6 @@ def _new_workspace_dialog(who: Actor) -> None:
         created = run(create)
         if created is not None:
             switch_to(created)
-            st.session_state.pop(_PICKER, None)
             st.rerun()
 
 
