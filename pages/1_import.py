@@ -57,7 +57,7 @@ if uploads:
     cols[2].metric("Unchanged", rep.get("unchanged", 0))
     cols[3].metric("Skipped rows", sum(len(f["skipped"]) for f in rep.get("files", [])))
     if rep.get("first"):
-        st.caption(f"Tweets from {rep['first'][:10]} to {rep['last'][:10]} · by {upload.created_by}")
+        st.caption(f"Tweets from {rep['first'][:10]} to {rep['last'][:10]} · by {ui.md_escape(upload.created_by)}")
     st.dataframe(file_table(rep.get("files", [])), hide_index=True)
     for name, warning in warnings_list(rep.get("files", [])):
         st.warning(ui.md_escape(f"{name}: {warning}"))

@@ -80,7 +80,7 @@ if cur.can_edit:
             ids = ui.run(lambda: add_and_score(ui.engine(), cur.workspace_id, cur.actor,
                                                drafts_from_csv(upload.getvalue())))
             if ids:
-                st.success(f"Added {len(ids)} drafts from {upload.name}.")
+                st.success(f"Added {len(ids)} drafts from {ui.md_escape(upload.name)}.")
 
 st.subheader("Review")
 with ui.session() as s:
