@@ -50,8 +50,7 @@ def delete_this(typed: str) -> None:
 
 @st.dialog("Delete this upload?")
 def confirm_upload_delete(upload_id: int, files: str) -> None:
-    st.write(f"Upload #{upload_id} ({ui.md_escape(files)}) and the tweets only it brought are removed; "
-             "the model is retrained.")
+    st.write(f"Upload #{upload_id} ({ui.md_escape(files)}) and the tweets only it brought go; the model is retrained.")
     if st.button("Yes, delete it", type="primary"):
         change(lambda s: delete_upload(s, ws, who, upload_id), f"Deleted upload {upload_id}.", retrain=True)
         st.rerun()
@@ -141,8 +140,7 @@ if cur.is_owner:
     with st.expander("Delete this workspace"):  # typing the name is the confirmation
         st.write("Deletes every tweet, upload, draft, plan, member and the activity of this workspace, for everyone. "
                  "Export it first if you may need it. This cannot be undone.")
-        typed = st.text_input(f"Type the workspace's name ({ui.md_escape(cur.name)}) to confirm",
-                              key=ui.key("ws_confirm", cur))
+        typed = st.text_input(f"Type the workspace's name ({ui.md_escape(cur.name)})", key=ui.key("ws_confirm", cur))
         st.button("Delete workspace", type="primary", disabled=typed != cur.name, on_click=delete_this, args=(typed,))
 
 if is_admin(who):
