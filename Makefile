@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench clean eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,3 +33,7 @@ bench: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) tests/artifacts .pytest_cache .ruff_cache
+
+# The model per real account in tests/fixtures/real (issue 12): model vs baselines, coverage, planner replay.
+eval: $(VENV)/.runtime
+	$(BIN)/python -m curation eval-real

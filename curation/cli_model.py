@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -20,16 +22,30 @@ from curation.store.tweets import merge_in_memory
 from curation.store.workspaces import check_timezone
 
 CARD_KEYS = ("target", "target_label", "n_train", "n_test", "metrics", "interval_coverage", "used", "verdict",
-             "candidates", "window", "test_from")
+             "candidates", "window", "test_from", "learned_from", "form", "include_replies", "notes")
+
+
+def _f(v: object, fmt: str = ".2f") -> str:
+    """A card number for printing: 'n/a' for None, NaN or anything that is not a number."""
+    try:
+        x = float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return "n/a"
+    return format(x, fmt) if math.isfinite(x) else "n/a"
 
 
 def _card_text(card: dict) -> str:
-    lines = [card["verdict"], "", f"target: {card['target']}  train: {card['n_train']}  test: {card['n_test']}  "
-             f"interval coverage: {card['interval_coverage']:.0%}  scoring with: {card['used']}"]
-    for name, m in card["metrics"].items():
-        sp = "n/a" if m.get("spearman") is None else f"{m['spearman']:.2f}"
-        lines.append(f"  {name:6s} spearman {sp:>5s}  top20 share {m['top20_share']:.2f}  "
-                     f"MAE log1p {m['mae_log1p']:.2f}  D² {m['d2']:.2f}")
+    """The card as plain text; any number may be None or NaN (printed as n/a), never a traceback."""
+    lines = [str(card.get("verdict") or ""), "",
+             f"target: {card.get('target')}  train: {card.get('n_train')}  test: {card.get('n_test')}  "
+             f"interval coverage: {_f(card.get('interval_coverage'), '.0%')}  scoring with: {card.get('used')}"
+             + (f" ({card['form']})" if card.get("form") else "")]  # fmt: skip
+    if card.get("learned_from"):
+        lines.append(f"learned from: {card['learned_from']}")
+    for name, m in (card.get("metrics") or {}).items():
+        m = m or {}
+        lines.append(f"  {name:6s} spearman {_f(m.get('spearman')):>5s}  top20 share {_f(m.get('top20_share')):>5s}  "
+                     f"MAE log1p {_f(m.get('mae_log1p')):>5s}  D² {_f(m.get('d2')):>5s}")
     return "\n".join(lines)
 
 
@@ -53,7 +69,8 @@ def _train(args: argparse.Namespace) -> int:
 def _evaluate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("files", nargs="+", type=Path, help="exports to evaluate on (nothing is stored)")
     p.add_argument("--tz", default="UTC", help="the account's timezone (IANA name)")
-    p.add_argument("--include-replies", action="store_true", help="learn from the account's replies too")
+    p.add_argument("--include-replies", action=argparse.BooleanOptionalAction, default=None,
+                   help="learn from the account's replies too, or never (default: when validation says so)")
 
 
 @command("evaluate", "train and evaluate on exports directly, without any database", _evaluate_args)
@@ -66,6 +83,26 @@ def _evaluate(args: argparse.Namespace) -> int:
     trained = model.train(tweets, check_timezone(args.tz), include_replies=args.include_replies)
     card = trained.card.to_dict()
     emit(args, {k: card[k] for k in CARD_KEYS if k in card}, _card_text(card))
+    return 0
+
+
+def _eval_real_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", type=Path, default=None, help="folder with SOURCES.tsv and the exports "
+                   "(default: tests/fixtures/real)")
+    p.add_argument("--no-replay", action="store_true", help="skip the planner replay columns (faster)")
+
+
+@command("eval-real", "evaluate the model per real account in the fixtures (make eval)", _eval_real_args)
+def _eval_real(args: argparse.Namespace) -> int:
+    from curation import evaluation
+
+    folder = args.dir or evaluation.REAL_DIR
+    if not (folder / "SOURCES.tsv").is_file():
+        raise CurationError(f"{folder} has no SOURCES.tsv: give --dir the folder of the real exports.")
+    results = evaluation.run(folder, replay=not args.no_replay,
+                             progress=lambda name: print(f"... {name}", file=sys.stderr, flush=True))  # fmt: skip
+    payload = {"accounts": [r.to_dict() for r in results], "summary": evaluation.summary(results)}
+    emit(args, payload, evaluation.render(results))
     return 0
 
 

@@ -31,6 +31,11 @@ MIN_DOMAIN_TWEETS = 3
 # effective ridge penalty (chosen on time-ordered validation of demo and real accounts).
 TEXT_WEIGHT = 2.0
 BLOCK_HOURS = 3  # hour-of-day blocks of the time features
+# Text the vectorisers read is cut here: ordinary posts are <= 280 characters, and a 25,000-character
+# long post (or a hostile 5 MB one) would otherwise make char n-gram counts, and memory, explode.
+MAX_MODEL_TEXT = 1000
+# The plain form (B3 of MODELING.md): a few structure counts, reply flag, length; no account state.
+PLAIN_STRUCT = ("has_link", "hashtags", "mentions", "length", "is_reply")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # Dense columns: structure_values() names the structure ones ("dom:<domain>" per account), then these.
@@ -61,7 +66,7 @@ def text_for_model(text: str) -> str:
         path = url.split(domain, 1)[-1] if domain in url.lower() else ""
         return " " + " ".join(_WORDISH.findall(path)) + " "
 
-    return URL_RE.sub(_link, text or "")
+    return URL_RE.sub(_link, (text or "")[:MAX_MODEL_TEXT])
 
 
 def has_number(text: str) -> bool:
@@ -200,7 +205,8 @@ def history_state(tweets: pd.DataFrame) -> pd.DataFrame:
     gap = np.clip(gap, 0.0, GAP_CAP_MINUTES)
 
     original = ~(frame["is_reply"].fillna(False).astype(bool) | frame["is_retweet"].fillna(False).astype(bool))
-    imp = pd.to_numeric(frame["impressions"], errors="coerce").where(original.to_numpy())
+    imp = pd.to_numeric(frame["impressions"], errors="coerce").astype(float)
+    imp = imp.where(original.to_numpy() & np.isfinite(imp) & (imp >= 0))  # a bad stored number is unknown
     level = _rolling_prior_median(imp.to_numpy(float), t)
     out = pd.DataFrame(
         {
@@ -253,7 +259,8 @@ class AccountState:
         t = np.sort(_ns(tweets["created_at"]))
         original = ~(tweets["is_reply"].fillna(False).astype(bool) | tweets["is_retweet"].fillna(False).astype(bool))
         frame = tweets.loc[original].sort_values("created_at", kind="stable")
-        imp = pd.to_numeric(frame["impressions"], errors="coerce").dropna().to_numpy(float)
+        imp = pd.to_numeric(frame["impressions"], errors="coerce").to_numpy(float)
+        imp = imp[np.isfinite(imp) & (imp >= 0)]
         level = float(np.log1p(np.median(imp[-STATE_WINDOW:]))) if len(imp) else float("nan")
         return cls(post_times_ns=t[-500:].astype(np.int64), reach_level=level, typical=dict(typical))
 
@@ -394,6 +401,7 @@ class FeatureSpace:
     mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
     scale: np.ndarray = field(default_factory=lambda: np.ones(0))
     text_weight: float = TEXT_WEIGHT
+    plain: bool = False  # the plain form: PLAIN_STRUCT only, no account state, text weight 1
     _cols: tuple | None = field(default=None, repr=False, compare=False)  # counts columns -> vocabulary
 
     @property
@@ -415,14 +423,20 @@ class FeatureSpace:
         with_reply: bool,
         text: bool = True,
         counts: TextCounts | None = None,
+        plain: bool = False,
     ) -> FeatureSpace:
         """Learn vocabularies, top domains and scaling from training rows and their state.
 
         ``counts``: n-gram counts of exactly these rows (computed here when not given).
+        ``plain``: the plain form's few structure features and no account state.
         """
         linked = rows.loc[rows["has_link"].fillna(False).astype(bool)]
-        space = cls(tz=tz, domains=top_domains(linked), with_reply=with_reply)
+        space = cls(tz=tz, domains=[] if plain else top_domains(linked), with_reply=with_reply, plain=plain)
+        if plain:
+            space.text_weight = 1.0
         struct = structure_values(rows, space.domains)
+        if plain:
+            struct = struct[[c for c in PLAIN_STRUCT if c in struct]]
         if not with_reply:
             struct = struct.drop(columns=["is_reply"], errors="ignore")
         space.struct_names = list(struct.columns)
@@ -500,6 +514,8 @@ class FeatureSpace:
         return self._centre(time_values(times, self.tz), slice(k, k + len(TIME_COLUMNS)))
 
     def state_block(self, state: pd.DataFrame) -> np.ndarray:
+        if self.plain:
+            return np.zeros((len(state), len(STATE_COLUMNS)))
         k = len(self.struct_names) + len(TIME_COLUMNS)
         return self._centre(state[list(STATE_COLUMNS)].to_numpy(float), slice(k, k + len(STATE_COLUMNS)))
 

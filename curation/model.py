@@ -31,7 +31,17 @@ from curation.features import (
     draft_frame,
 )
 from curation.modeling import fitting
-from curation.modeling.data import MIN_TRAIN, TARGET_LABELS, prepare, split_point
+from curation.modeling.baselines import b3_predict
+from curation.modeling.data import (
+    MAX_TRAIN_ROWS,
+    MIN_TRAIN,
+    TARGET_LABELS,
+    TrainingData,
+    clean_count,
+    engagement,
+    prepare,
+    split_point,
+)
 from curation.modeling.explain import TextExplainer, structure_effects
 from curation.modeling.fitting import Scorer
 from curation.modeling.hints import account_hint_texts, draft_hint_texts, hint_stats
@@ -52,7 +62,9 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
+MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
+BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2
 MIN_EFFECT_SHOWN = math.log(1.03)  # effects smaller than 3 % are not worth a line
 
@@ -67,7 +79,8 @@ class ModelCard:
     n_test: int
     window: tuple[str, str]  # ISO first/last eligible tweet time
     test_from: str  # ISO time of the first holdout tweet
-    metrics: dict[str, dict[str, float]]  # model, B0, B1, B2 -> spearman, poisson_deviance, d2, mae_log1p, top20_share
+    # model, B0, B1, B2, B3 -> spearman, poisson_deviance, d2, mae_log1p, top20_share
+    metrics: dict[str, dict[str, float]]
     candidates: dict[str, dict[str, float]]  # forms compared on the inner time-ordered folds; "chosen": 1.0
     interval_coverage: float  # share of holdout tweets inside the 80 % interval
     used: str  # "model" or "B2"
@@ -80,6 +93,8 @@ class ModelCard:
     include_replies: bool = False
     include_retweets: bool = False
     notes: list[str] = field(default_factory=list)
+    learned_from: str = ""  # e.g. "37 original tweets and 82 replies with clicks (...)"
+    form: str = ""  # the candidate in use, e.g. "B3 (alpha 3)"
 
     def to_dict(self) -> dict:
         """JSON-safe dict (NaN becomes None, tuples become lists)."""
@@ -106,6 +121,15 @@ class Explanation:
     up: list[tuple[str, float]]
     down: list[tuple[str, float]]
     hints: list[str]
+
+
+def _upper(upper: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """The upper bound: at least the prediction, and at least MIN_UPPER when anything is expected.
+
+    An interval reads "0.0 - 0.0" at one decimal when its upper bound is below 0.05: a draft
+    predicted above 0 must show that some clicks are possible.
+    """
+    return np.where(pred > 0, np.maximum(np.maximum(upper, pred), MIN_UPPER), np.maximum(upper, pred))
 
 
 class TrainedModel:
@@ -176,7 +200,7 @@ class TrainedModel:
         pred = self.scorer.mean(f, link)
         lower, upper = self.scorer.interval(f, link)
         return pd.DataFrame(
-            {"predicted": pred, "lower": np.minimum(lower, pred), "upper": np.maximum(upper, pred),
+            {"predicted": pred, "lower": np.minimum(lower, pred), "upper": _upper(upper, pred),
              "percentile": self.percentile(pred)}
         )  # fmt: skip
 
@@ -191,7 +215,7 @@ class TrainedModel:
         link2 = np.broadcast_to(link[:, None], f.shape)
         pred = self.scorer.mean(f, link2)
         lower, upper = self.scorer.interval(f, link2)
-        return pred, np.minimum(lower, pred), np.maximum(upper, pred)
+        return pred, np.minimum(lower, pred), _upper(upper, pred)
 
     def percentile(self, values: np.ndarray) -> np.ndarray:
         """0-100: where each value sits among the account's past original tweets' actual target (mid-rank)."""
@@ -240,62 +264,144 @@ class TrainedModel:
 # --------------------------------------------------------------------------- training
 
 
-def train(tweets: pd.DataFrame, tz: str, include_replies: bool = False, include_retweets: bool = False) -> TrainedModel:
+def train(
+    tweets: pd.DataFrame, tz: str, include_replies: bool | None = None, include_retweets: bool = False
+) -> TrainedModel:
     """Fit, evaluate on the latest 20 % by time (never shuffled), then refit on everything for scoring.
 
-    Raises NotEnoughData when fewer than MIN_TRAIN eligible tweets carry the target.
+    ``include_replies`` None (default): replies are learned from, with a reply flag, when time-ordered
+    validation ranks the account's original tweets at least as well with them (or when the originals
+    alone are too few). Raises NotEnoughData when fewer than MIN_TRAIN eligible tweets carry the target.
     """
     # Many small fits: OpenMP threads only contend with each other (and other users) on a 2-core box.
     with threadpool_limits(limits=1):
-        return _train(tweets, tz, include_replies, include_retweets)
+        data = prepare(tweets, tz, include_replies, include_retweets)
+        why = ""
+        if include_replies is None and data.include_replies:
+            keep, why = _replies_help(data, tz)
+            if not keep:
+                data = prepare(tweets, tz, False, include_retweets)
+        return _train(data, tz, include_replies is None, include_retweets, why)
 
 
-def _train(tweets: pd.DataFrame, tz: str, include_replies: bool, include_retweets: bool) -> TrainedModel:
-    data = prepare(tweets, tz, include_replies, include_retweets)
+def _plain_candidates(X: sp.csr_matrix) -> list[fitting.Candidate]:
+    return [fitting.Candidate("B3", "ridge_log1p", a, X, True, 0) for a in fitting.PLAIN_ALPHAS]
+
+
+def _replies_help(data: TrainingData, tz: str) -> tuple[bool, str]:
+    """(learn from replies?, why): pooled rolling-origin validation of the plain form, scored on originals."""
+    rows, y = data.rows, data.y
+    reply = rows["is_reply"].to_numpy(bool)
+    cut = split_point(rows["created_at"], HOLDOUT_SHARE)
+    n_orig = int((~reply[:cut]).sum())
+    if n_orig < int(0.8 * MIN_TRAIN):
+        return True, f"only {int((~reply).sum())} original tweets carry the target"
+    counts = TextCounts.of(rows["text"].tolist())
+    space = FeatureSpace.fit(rows.iloc[:cut], data.state.iloc[:cut], tz, with_reply=True,
+                             counts=counts.rows(slice(0, cut)), plain=True)  # fmt: skip
+    X = space.design(rows, data.state, counts=counts)
+    link = rows["has_link"].to_numpy(bool)
+    cand = fitting.Candidate("B3", "ridge_log1p", fitting.PLAIN_ALPHAS[0], X, True, 0)
+    imp = np.ones(len(y))
+    rho = []
+    for mask in (None, ~reply):
+        v = fitting.validate(cand, y, imp, imp, link, cut, mask=mask)
+        if v is None:
+            return True, "too few tweets to compare"
+        orig = ~reply[v.val_idx]
+        pred = np.expm1(np.maximum(v.f[orig], 0.0))
+        rho.append(fitting.metrics(y[v.val_idx][orig], pred)["spearman"])
+    with_r, without = rho
+    # Replies add data; MODELING.md measured them helping on small accounts: only a clear loss leaves them out.
+    keep = not fitting.better(without, (with_r if np.isfinite(with_r) else -np.inf) + fitting.SIMPLER_MARGIN)
+    verdict = "about as well or better" if keep else "clearly worse"
+    return keep, (f"time-ordered validation ranked original tweets {verdict} with them "
+                  f"(Spearman {_fmt(with_r)} with, {_fmt(without)} without)")
+
+
+def _learned_from(data: TrainingData, auto: bool, why: str) -> str:
+    n_rep = data.n_replies
+    n_orig = len(data.y) - n_rep
+    label = TARGET_LABELS[data.target]
+    if n_rep:
+        text = f"{n_orig} original tweets and {n_rep} replies with {label} (a reply flag tells them apart)"
+        return text + (f": {why}" if auto and why else "")
+    text = f"{n_orig} original tweets with {label}"
+    if auto and why:
+        return text + f"; replies left out: {why}"
+    return text
+
+
+def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why: str) -> TrainedModel:
     rows, y, imp, state = data.rows, data.y, data.impressions, data.state
     n = len(y)
     link = rows["has_link"].to_numpy(bool)
+    with_reply = data.include_replies
     cut = split_point(rows["created_at"], HOLDOUT_SHARE)
     tr, te = slice(0, cut), slice(cut, n)
     imp_fallback = float(np.nanmedian(imp[tr])) if np.isfinite(imp[tr]).any() else 1.0
     offset = fitting.expected_impressions(state, imp_fallback)
-    forms = fitting.FORMS if np.isfinite(imp).sum() >= n // 2 else fitting.FORMS[:2]
 
     # --- evaluation: vocabulary, idf and scaling from the training part only
     counts = TextCounts.of(rows["text"].tolist())
-    space = FeatureSpace.fit(rows.iloc[tr], state.iloc[tr], tz, with_reply=include_replies, counts=counts.rows(tr))
+    space = FeatureSpace.fit(rows.iloc[tr], state.iloc[tr], tz, with_reply=with_reply, counts=counts.rows(tr))
+    plain = FeatureSpace.fit(rows.iloc[tr], state.iloc[tr], tz, with_reply=with_reply, counts=counts.rows(tr),
+                             plain=True)  # fmt: skip
     X = space.design(rows, state, counts=counts)
+    Xp = plain.design(rows, state, counts=counts)
     X2 = X[:, space.n_text :]  # B2: structure + time + state, no text
-    full = _evaluate(X, y, imp, offset, link, tr, te, forms, uses_text=True)
-    b2 = _evaluate(X2, y, imp, offset, link, tr, te, [full.sel.form], uses_text=False)
+    cands = _plain_candidates(Xp)
+    cands += [fitting.Candidate("ridge_log1p", "ridge_log1p", a, X, True, 1) for a in fitting.RIDGE_ALPHAS[1:]]
+    if cut >= BIG_ACCOUNT:  # count models need more tweets than a small account has to beat log1p
+        cands += [fitting.Candidate("poisson", "poisson", a, X, True, 2) for a in fitting.POISSON_ALPHAS]
+        if np.isfinite(imp).sum() >= n // 2:
+            cands += [fitting.Candidate("rate_x_impressions", "rate_x_impressions", a, X, True, 3)
+                      for a in fitting.POISSON_ALPHAS]  # fmt: skip
+    b2_cands = [fitting.Candidate("B2", "ridge_log1p", a, X2, False, 9) for a in fitting.RIDGE_ALPHAS[1:]]
+    vals = [v for v in (fitting.validate(c, y, imp, offset, link, cut) for c in cands) if v is not None]
+    b2_vals = [v for v in (fitting.validate(c, y, imp, offset, link, cut) for c in b2_cands) if v is not None]
+    if not vals:
+        raise NotEnoughData(f"Only {cut} tweets before the holdout: too few to validate a model; upload more history.")
+    best = fitting.choose(vals)
+    b2_best = fitting.choose(b2_vals) if b2_vals else None
+    chosen = best
+    if b2_best is not None and fitting.better(
+        b2_best.spearman, best.spearman + fitting.standard_error(len(best.val_idx))
+    ):
+        chosen = b2_best  # structure and timing alone validated clearly better than any wording model
+    used = "model" if chosen is best else "B2"
+
+    held = _holdout(chosen, y, imp, offset, link, tr, te)
+    b2_held = _holdout(b2_best, y, imp, offset, link, tr, te) if b2_best is not None else None
     mean_tr = float(np.mean(y[tr]))
     metrics = {
-        "model": fitting.metrics(y[te], full.pred),
+        "model": fitting.metrics(y[te], held.pred),
         "B0": fitting.metrics(y[te], np.full(n - cut, mean_tr)),
         "B1": fitting.metrics(y[te], fitting.rolling_median_baseline(link, y, cut, mean_tr)),
-        "B2": fitting.metrics(y[te], b2.pred),
+        "B2": fitting.metrics(y[te], b2_held.pred if b2_held is not None else np.full(n - cut, mean_tr)),
+        "B3": fitting.metrics(y[te], _b3_holdout(data, tz, rows["created_at"].iloc[cut], rows.iloc[te])),
     }
-    chosen = full if fitting.better(metrics["model"]["spearman"], metrics["B2"]["spearman"]) else b2
-    used = "model" if chosen is full else "B2"
 
-    # --- final: refit on everything; intervals from the most recent residuals (the holdout)
-    r_recent, l_recent = fitting.residuals(chosen.sel.form, chosen.f, y[te]), link[te]
-    if len(r_recent) < 40:  # small holdout: add the inner validation residuals
-        r_recent = np.concatenate([chosen.sel.resid, r_recent])
-        l_recent = np.concatenate([chosen.sel.resid_link, l_recent])
-    smear, q = fitting.calibrate(chosen.sel.form, r_recent, l_recent)
-    uses_text = used == "model"
-    space_all = FeatureSpace.fit(rows, state, tz, with_reply=include_replies, text=uses_text, counts=counts)
+    # --- final: refit on everything; intervals from the validation and holdout residuals (the most recent)
+    form, alpha = chosen.cand.form, chosen.cand.alpha
+    r_cal = np.concatenate([chosen.resid, fitting.residuals(form, held.f, y[te])])
+    c_cal = np.concatenate([fitting.centre(form, chosen.f), fitting.centre(form, held.f)])
+    l_cal = np.concatenate([link[chosen.val_idx], link[te]])
+    smear, q = fitting.calibrate(form, r_cal, l_cal, c_cal)
+    uses_text = chosen.cand.uses_text
+    is_plain = chosen.cand.name == "B3"
+    space_all = FeatureSpace.fit(rows, state, tz, with_reply=with_reply, text=uses_text, counts=counts, plain=is_plain)
     X_all = space_all.design(rows, state, text=uses_text, counts=counts)
-    coef, b = fitting.fit_form(chosen.sel.form, chosen.sel.alpha, X_all, y, imp)
+    coef, b = fitting.fit_form(form, alpha, X_all, y, imp)
     typical = {c: float(np.nanmedian(state[c].to_numpy(float))) for c in VOLUME_COLUMNS}
     acc_state = AccountState.from_history(data.history, typical)
     off_now = 0.0
-    if chosen.sel.form == "rate_x_impressions":
+    if form == "rate_x_impressions":
         level = acc_state.reach_level
         off_now = float(np.log(np.expm1(level))) if np.isfinite(level) and level > 0 else float(np.log(imp_fallback))
-    scorer = Scorer(chosen.sel.form, chosen.sel.alpha, coef, b, uses_text, off_now, smear, q)
+    scorer = Scorer(form, alpha, coef, b, uses_text, off_now, smear, q)
 
+    learned = _learned_from(data, auto, why)
     card = ModelCard(
         target=data.target,
         target_label=TARGET_LABELS[data.target],
@@ -304,57 +410,77 @@ def _train(tweets: pd.DataFrame, tz: str, include_replies: bool, include_retweet
         window=(iso(rows["created_at"].iloc[0]), iso(rows["created_at"].iloc[-1])),
         test_from=iso(rows["created_at"].iloc[cut]),
         metrics=metrics,
-        candidates=full.sel.table,
-        interval_coverage=chosen.coverage,
+        candidates=_candidate_table([*vals, *b2_vals], chosen),
+        interval_coverage=held.coverage,
         used=used,
         verdict="",
-        holdout=[(round(float(p), 3), float(a)) for p, a in zip(chosen.pred, y[te], strict=True)],
+        holdout=[(round(float(p), 3), float(a)) for p, a in zip(held.pred, y[te], strict=True)],
         versions=_versions(),
-        fingerprint=_fingerprint(rows, y, tz, include_replies, include_retweets, data.target),
+        fingerprint=_fingerprint(rows, y, tz, with_reply, include_retweets, data.target),
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         timezone=tz,
-        include_replies=include_replies,
+        include_replies=with_reply,
         include_retweets=include_retweets,
-        notes=list(data.notes),
+        notes=[f"Learned from {learned}.", *data.notes],
+        learned_from=learned,
+        form=f"{chosen.cand.name} (alpha {alpha:g})",
     )
     card.verdict = _verdict(card)
+    reply = rows["is_reply"].to_numpy(bool)
+    originals = rows.loc[~reply] if (~reply).any() else rows
+    past = y[~reply] if (~reply).any() else y
     stats = hint_stats(rows, y, data.target, tz, data.history, counts)
-    return TrainedModel(card, space_all, scorer, acc_state, y, stats, _default_slot(rows, tz))
+    return TrainedModel(card, space_all, scorer, acc_state, past, stats, _default_slot(originals, tz))
 
 
 @dataclass
-class _Evaluated:
-    sel: fitting.Selection
+class _Held:
     f: np.ndarray  # holdout log scores
     pred: np.ndarray  # holdout predictions
     coverage: float
 
 
-def _evaluate(
-    X: sp.csr_matrix,
-    y: np.ndarray,
-    imp: np.ndarray,
-    offset: np.ndarray,
-    link: np.ndarray,
-    tr: slice,
-    te: slice,
-    forms: Sequence[str],
-    uses_text: bool,
-) -> _Evaluated:
-    """Select on the inner time-ordered folds of the training part, fit on the whole part, score the holdout.
-
-    The inner folds share the training part's vocabulary and idf (unsupervised, and the holdout is
-    never part of it): refitting the vectoriser per fold would double the training time.
-    """
-    sel = fitting.select(X[tr], y[tr], imp[tr], offset[tr], link[tr], forms)
-    smear, q = fitting.calibrate(sel.form, sel.resid, sel.resid_link)
-    coef, b = fitting.fit_form(sel.form, sel.alpha, X[tr], y[tr], imp[tr])
-    scorer = Scorer(sel.form, sel.alpha, coef, b, uses_text, smear=smear, q=q)
-    f = fitting.log_score(sel.form, coef, b, X[te], offset[te])
+def _holdout(
+    v: fitting.Validated, y: np.ndarray, imp: np.ndarray, offset: np.ndarray, link: np.ndarray, tr: slice, te: slice
+) -> _Held:
+    """Fit the validated candidate on the whole training part and score the holdout (intervals from validation)."""
+    c = v.cand
+    form = c.form
+    smear, q = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
+    fitted = fitting.fit_form(form, c.alpha, c.X[tr], y[tr], imp[tr])
+    if fitted is None:  # cannot happen for a candidate that validated; keep the holdout defined anyway
+        fitted = (np.zeros(c.X.shape[1]), float(np.log1p(np.mean(y[tr]))))
+    scorer = Scorer(form, c.alpha, fitted[0], fitted[1], c.uses_text, smear=smear, q=q)
+    f = fitting.log_score(form, *fitted, c.X[te], offset[te])
     pred = scorer.mean(f, link[te])
     lo, hi = scorer.interval(f, link[te])
     inside = (y[te] >= np.minimum(lo, pred) - 1e-9) & (y[te] <= np.maximum(hi, pred) + 1e-9)
-    return _Evaluated(sel, f, pred, float(np.mean(inside)))
+    return _Held(f, pred, float(np.mean(inside)) if len(inside) else math.nan)
+
+
+def _b3_holdout(data: TrainingData, tz: str, test_from: pd.Timestamp, test_rows: pd.DataFrame) -> np.ndarray:
+    """B3 as MODELING.md describes it: every earlier tweet (replies included) with the target, Ridge alpha 3."""
+    hist = data.history.loc[~data.history["is_retweet"].to_numpy(bool)]
+    values = clean_count(hist["url_clicks"]) if data.target == "url_clicks" else engagement(hist)
+    ok = values.notna().to_numpy() & (hist["created_at"] < test_from).to_numpy()
+    train_rows, target = hist.loc[ok].iloc[-MAX_TRAIN_ROWS:], values.to_numpy(float)[ok][-MAX_TRAIN_ROWS:]
+    if len(train_rows) < 5:
+        return np.full(len(test_rows), float(np.mean(data.y)))
+    return b3_predict(train_rows, target, test_rows, tz)
+
+
+def _candidate_table(vals: list[fitting.Validated], chosen: fitting.Validated) -> dict[str, dict[str, float]]:
+    """Best validation row per candidate name (pooled rolling-origin folds); "chosen": 1.0 on the one in use."""
+    table: dict[str, dict[str, float]] = {}
+    for v in vals:
+        name = v.cand.name
+        row = {"spearman": v.spearman, "poisson_deviance": v.metrics["poisson_deviance"],
+               "mae_log1p": v.metrics["mae_log1p"], "alpha": v.cand.alpha, "n_valid": float(len(v.val_idx)),
+               "chosen": 1.0 if v is chosen else 0.0}  # fmt: skip
+        cur = table.get(name)
+        if cur is None or v is chosen or (cur["chosen"] == 0.0 and fitting.better(v.spearman, cur["spearman"])):
+            table[name] = row
+    return table
 
 
 def _default_slot(rows: pd.DataFrame, tz: str) -> str:
@@ -498,7 +624,7 @@ def dumps(model: TrainedModel) -> bytes:
         "struct_names": space.struct_names, "text_weight": space.text_weight, "form": sc.form, "alpha": sc.alpha,
         "intercept": sc.intercept, "uses_text": sc.uses_text, "offset": sc.offset, "smear": list(sc.smear),
         "q": list(sc.q), "reach_level": st.reach_level, "typical": st.typical, "hint_stats": model.hint_stats,
-        "default_slot": model.default_slot,
+        "default_slot": model.default_slot, "plain": space.plain,
     }  # fmt: skip
     return pack(
         {
@@ -520,7 +646,7 @@ def loads(data: bytes) -> TrainedModel:
     meta, card = orjson.loads(p["meta"]), ModelCard.from_dict(orjson.loads(p["card"]))
     space = FeatureSpace(
         tz=meta["tz"], domains=meta["domains"], with_reply=meta["with_reply"], struct_names=meta["struct_names"],
-        mean=p["mean"], scale=p["scale"], text_weight=meta["text_weight"],
+        mean=p["mean"], scale=p["scale"], text_weight=meta["text_weight"], plain=bool(meta.get("plain", False)),
     )  # fmt: skip
     space.set_text_arrays({k: p[k] for k in _TEXT_ARRAYS if k in p})
     scorer = Scorer(meta["form"], meta["alpha"], p["coef"], meta["intercept"], meta["uses_text"], meta["offset"],

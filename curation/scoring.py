@@ -51,7 +51,9 @@ def train_workspace(engine: Engine, workspace_id: int, actor: Actor, force: bool
                 and current.card.get("timezone") == tz:
             return dict(current.card) | {"model_version_id": current.id}
         tweets = load_tweets(s, workspace_id, actor)
-    trained = model.train(tweets, tz, include_replies=bool(settings.get("include_replies", False)))
+    # No setting yet: the model decides by validation whether the replies help (issue 12).
+    replies = settings.get("include_replies")
+    trained = model.train(tweets, tz, include_replies=None if replies is None else bool(replies))
     card = trained.card.to_dict() | {"data_version": version, "timezone": tz}
     blob = model.dumps(trained)
     path = artifact_path(workspace_id, trained.card.fingerprint)

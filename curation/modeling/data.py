@@ -15,6 +15,9 @@ from curation.features import history_state
 MIN_TRAIN = 50  # eligible tweets with the target
 MIN_CLICKED = 10  # tweets with at least one url click before clicks (not engagement) are learnable
 TARGET_LABELS = {"url_clicks": "clicks", "engagement": "engagement"}
+# Learn from the most recent tweets only: a huge history adds little for ranking next week's drafts and
+# would make training memory grow without bound (issue 13).
+MAX_TRAIN_ROWS = 20_000
 
 
 @dataclass
@@ -28,6 +31,10 @@ class TrainingData:
     target: str
     history: pd.DataFrame  # every own post, time order (for the stored account state)
     notes: list[str]
+    include_replies: bool = False  # replies are among the rows (flagged by is_reply)
+    n_replies: int = 0
+    n_left_out: int = 0  # rows whose target was negative or not a finite number
+    n_before_window: int = 0  # rows older than the MAX_TRAIN_ROWS window
 
 
 def check_tz(tz: str) -> None:
@@ -65,28 +72,47 @@ def canonical(tweets: pd.DataFrame) -> pd.DataFrame:
 
 def engagement(frame: pd.DataFrame) -> pd.Series:
     """likes + reposts; NA only when both are missing."""
-    likes = pd.to_numeric(frame["likes"], errors="coerce")
-    reposts = pd.to_numeric(frame["reposts"], errors="coerce")
+    likes = clean_count(frame["likes"])
+    reposts = clean_count(frame["reposts"])
     return (likes.fillna(0) + reposts.fillna(0)).where(likes.notna() | reposts.notna())
 
 
+def clean_count(values: pd.Series) -> pd.Series:
+    """Counts as floats; NaN where a stored value is negative, infinite or not a number (left out, never fatal)."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    return v.where(np.isfinite(v) & (v >= 0))
+
+
+def _bad_count(values: pd.Series) -> pd.Series:
+    """Rows that hold a value which is not a usable count (missing values are not bad)."""
+    raw = values.astype(object)
+    present = raw.notna()
+    return present & clean_count(values).isna()
+
+
 def prepare(
-    tweets: pd.DataFrame, tz: str, include_replies: bool = False, include_retweets: bool = False
+    tweets: pd.DataFrame, tz: str, include_replies: bool | None = False, include_retweets: bool = False
 ) -> TrainingData:
-    """Eligible tweets and the target; raises NotEnoughData saying what is missing."""
+    """Eligible tweets and the target; raises NotEnoughData saying what is missing.
+
+    ``include_replies`` None (the default of the product): replies are rows too, flagged, and the
+    caller decides by validation whether to keep them.
+    """
     check_tz(tz)
     history = canonical(tweets)
     state = history_state(history)
     keep = np.ones(len(history), bool)
     if not include_retweets:
         keep &= ~history["is_retweet"].to_numpy()
-    if not include_replies:
+    if include_replies is False:
         keep &= ~history["is_reply"].to_numpy()
     base = history.loc[keep]
-    clicks = pd.to_numeric(base["url_clicks"], errors="coerce")
+    bad = _bad_count(base["url_clicks"]) | _bad_count(base["likes"]) | _bad_count(base["reposts"])
+    clicks = clean_count(base["url_clicks"])
     eng = engagement(base)
     n_clicks, n_clicked, n_eng = int(clicks.notna().sum()), int((clicks > 0).sum()), int(eng.notna().sum())
-    kind = "original tweets" + (" and replies" if include_replies else "")
+    with_replies = include_replies is not False and bool(base["is_reply"].any())
+    kind = "original tweets" + (" and replies" if with_replies else "")
     notes: list[str] = []
     if n_clicks >= MIN_TRAIN and n_clicked >= MIN_CLICKED:
         target, y = "url_clicks", clicks
@@ -119,25 +145,50 @@ def prepare(
             "archive (tweets.js) or analytics exports covering more months."
             + _replies_hint(history, n_eng, include_replies, "engagement")
         )
+    n_left_out = int((bad & y.isna()).sum())
+    if n_left_out:
+        notes.append(
+            f"{n_left_out} tweet(s) with a negative or unreadable {TARGET_LABELS[target]} count were left out "
+            "of training."
+        )
     sel = base.index[y.notna().to_numpy()]
+    n_before = max(len(sel) - MAX_TRAIN_ROWS, 0)
+    if n_before:
+        sel = sel[n_before:]
+        since = history.loc[sel[0], "created_at"]
+        notes.append(
+            f"Learned from the most recent {MAX_TRAIN_ROWS:,} tweets (from {since:%Y-%m-%d}); "
+            f"the {n_before:,} older ones were left out to keep training fast and its memory bounded."
+        )
+    target_values = y.loc[sel].to_numpy(float)
+    if len(target_values) and np.ptp(target_values) == 0:
+        raise NotEnoughData(
+            f"All {len(target_values)} {kind} have the same {TARGET_LABELS[target]} ({target_values[0]:g}): there is "
+            "nothing to tell a stronger tweet from a weaker one. Upload exports that carry the real numbers "
+            "(X analytics → export data)."
+        )
     rows = history.loc[sel].reset_index(drop=True)
     return TrainingData(
         rows=rows,
         state=state.loc[sel].reset_index(drop=True),
-        y=y.loc[sel].to_numpy(float),
-        impressions=pd.to_numeric(rows["impressions"], errors="coerce").to_numpy(float),
+        y=target_values,
+        impressions=clean_count(rows["impressions"]).to_numpy(float),
         target=target,
         history=history,
         notes=notes,
+        include_replies=bool(rows["is_reply"].any()),
+        n_replies=int(rows["is_reply"].sum()),
+        n_left_out=n_left_out,
+        n_before_window=n_before,
     )
 
 
 def _replies_hint(history: pd.DataFrame, n_have: int, include_replies: bool, target: str) -> str:
     """' Or count your N replies ...' when replies with the target would make up the shortfall."""
-    if include_replies:
+    if include_replies is not False:
         return ""
     replies = history.loc[history["is_reply"].to_numpy() & ~history["is_retweet"].to_numpy()]
-    values = pd.to_numeric(replies["url_clicks"], errors="coerce") if target == "url_clicks" else engagement(replies)
+    values = clean_count(replies["url_clicks"]) if target == "url_clicks" else engagement(replies)
     n_replies = int(values.notna().sum())
     if n_replies and n_replies + n_have >= MIN_TRAIN:
         return (f" Or learn from your {n_replies} replies too ('Learn from our replies too' on the Drafts page; "

@@ -79,7 +79,9 @@ class TextExplainer:
 
 def structure_effects(names: list[str], vals: np.ndarray, row: pd.Series) -> dict[str, float]:
     """Centred structure contributions grouped under plain names for this draft (log space)."""
-    v = dict(zip(names, vals, strict=True))
+    v: dict[str, float] = dict.fromkeys(("has_link", "n_links", "hashtags", "hashtags_3plus", "mentions",
+                                         "question", "length", "numbers"), 0.0)  # the plain form has fewer
+    v.update(zip(names, vals, strict=True))
     out: dict[str, float] = {}
     link_val = v["has_link"] + v["n_links"] + sum(x for k, x in v.items() if k.startswith("dom:"))
     if row["has_link"]:
