@@ -40,16 +40,18 @@ if len(latest):
     c[0].metric("Followers", f"{int(row['followers']):,}")
     c[1].metric("Following", f"{int(row['following']):,}")
     c[2].metric("Ratio", f"{row['ratio']:.2f}" if row["ratio"] != float("inf") else "∞")
-st.plotly_chart(ratio_band_figure(history))
-st.caption(ui.md_escape(history.summary))
-st.markdown(ui.md_escape(report.reading))
+if len(history.table):
+    st.plotly_chart(ratio_band_figure(history))
+    st.caption(ui.md_escape(history.summary))
+    st.markdown(ui.md_escape(report.reading))
+    st.download_button("Download the counts (CSV)", safe_csv(history.table), file_name="audience_ratio_history.csv",
+                       mime="text/csv", key="dl_history", on_click="ignore")
+else:  # said once, with the way to fill it; no empty chart
+    st.info(ui.md_escape(report.reading))
 for note in history.notes:
     st.caption(ui.md_escape(note))
-if len(history.table):
-    st.download_button("Download the counts (CSV)", safe_csv(history.table), file_name="audience_ratio_history.csv",
-                       mime="text/csv", key="dl_history")
 
-with st.expander("Type in the counts of a day", expanded=history.table.empty):
+with st.expander("Type in the counts of a day", expanded=history.table.empty and cur.can_edit):
     if cur.can_edit:
         with st.form("snapshot", clear_on_submit=True):
             cols = st.columns(3)
@@ -82,13 +84,15 @@ if fb.available:
         with st.expander(f"{title} ({len(frame):,})"):
             st.dataframe(frame, hide_index=True, column_config=links)
             st.download_button("Download (CSV)", safe_csv(frame), file_name=f"{key}.csv", mime="text/csv",
-                               key=f"dl_{key}")
+                               key=f"dl_{key}", on_click="ignore")
 
 st.subheader("What moved followers: quality or volume")
 if len(growth.table):
     st.plotly_chart(growth_figure(growth))
-    st.caption(ui.md_escape(growth.summary))
-st.markdown(ui.md_escape(growth.reading))
-if len(growth.table):
+    if not growth.reading.startswith(growth.summary):  # the reading often opens with the summary
+        st.caption(ui.md_escape(growth.summary))
+    st.markdown(ui.md_escape(growth.reading))
     st.download_button("Download the weekly numbers (CSV)", safe_csv(growth.table),
-                       file_name="audience_growth_by_week.csv", mime="text/csv", key="dl_growth")
+                       file_name="audience_growth_by_week.csv", mime="text/csv", key="dl_growth", on_click="ignore")
+else:
+    st.info(ui.md_escape(growth.reading))
