@@ -163,3 +163,15 @@ def test_an_upload_over_the_limit_is_refused_by_its_size():
         read_uploads([_Upload("a.csv", 3, b"abc"), _Upload("big.zip", 300 * 2**20)])
     assert read_uploads([_Upload("a.csv", 3, b"abc")]) == [("a.csv", b"abc")]
     check_size("ok.csv", MAX_FILE_BYTES)  # the limit itself is allowed
+
+
+def test_ids_too_long_say_so_and_nul_in_cells_never_reaches_the_report(engine):
+    ts = tweets(3)
+    ts[1].id = "8" * 25
+    ts[2].id = "12\x0034"
+    with session_scope(engine) as s:
+        ws = create_workspace(s, "ids", LOCAL).id
+    report = import_files(engine, ws, LOCAL, [("t.csv", legacy_csv(ts))])
+    reasons = [s["reason"] for s in report.files[0].skipped]
+    assert reasons == ["tweet id has 25 digits; X ids have at most 20", "tweet id '1234' is not a number"]
+    assert report.new == 1

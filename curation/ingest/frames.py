@@ -194,6 +194,16 @@ def valid_ids(ids: Any) -> np.ndarray:
     return pc.fill_null(ok, False).to_numpy(zero_copy_only=False).astype(bool)
 
 
+def bad_id_reasons(ids: pd.Series, label: str) -> pd.Series:
+    """Why each id is unusable, for the skipped-rows report (only read where valid_ids is False)."""
+    raw = ids.astype("str")
+    shown = raw.str.replace("\x00", "", regex=False)
+    digits = raw.str.fullmatch(r"\d+").fillna(False)
+    sizes = pd.Series([f"{len(v):,}" for v in shown], index=shown.index, dtype="str")
+    long = label + " has " + sizes + " digits; X ids have at most 20"
+    return long.where(digits, label + " '" + shown.str.slice(0, 30) + "' is not a number")
+
+
 def snowflake_times(ids: Any) -> pd.Series:
     """UTC creation time encoded in Snowflake ids; NaT for pre-2010 or non-numeric ids."""
     arr = _ids_arrow(ids)

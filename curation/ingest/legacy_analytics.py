@@ -15,7 +15,7 @@ import pandas as pd
 from curation.errors import ImportFailed
 from curation.ingest.csvread import first_record, header_cells, normalise_header, read_table
 from curation.ingest.csvtweets import data_rows, finish, skip_rows
-from curation.ingest.frames import parse_utc, valid_ids
+from curation.ingest.frames import bad_id_reasons, parse_utc, valid_ids
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import TextSource
 
@@ -151,7 +151,7 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
     ragged = numbers.isin([num for num, _ in table.ragged])
     skip_rows(skipped, numbers, ragged, f"has more cells than the header's {len(norm)}")
     bad_id = ~ok & ~ragged
-    skip_rows(skipped, numbers, bad_id, "tweet id '" + ids.str.slice(0, 30) + "' is not a number")
+    skip_rows(skipped, numbers, bad_id, bad_id_reasons(ids, "tweet id"))
     ok &= ~ragged
 
     time_raw = rows[fields["time"]].str.strip()

@@ -15,7 +15,7 @@ import pandas as pd
 
 from curation.errors import ImportFailed
 from curation.ingest.csvread import normalise_header, read_table
-from curation.ingest.frames import empty_daily, newest, parse_utc, tweets_frame, valid_ids
+from curation.ingest.frames import bad_id_reasons, empty_daily, newest, parse_utc, tweets_frame, valid_ids
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import TextSource, as_arrow, count_hashtags, count_mentions, join_domains, unescape_html
 
@@ -53,8 +53,8 @@ def parse_tweets_csv(source: TextSource, name: str | None = None) -> ParsedFile:
 
     skipped: list[SkippedRow] = []
     ok = valid_ids(ids)
-    for num, value in ids[~ok].items():
-        skipped.append(SkippedRow(int(num), f"tweet_id {value[:30]!r} is not a number"))
+    for num, why in bad_id_reasons(ids[~ok], "tweet_id").items():
+        skipped.append(SkippedRow(int(num), why))
     times = parse_utc(get["timestamp"], "old_csv")
     bad_time = ok & times.isna().to_numpy()
     for num, value in get["timestamp"][bad_time].items():

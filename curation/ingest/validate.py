@@ -49,6 +49,10 @@ def bound_parsed(parsed: ParsedFile) -> None:
         parsed.tweets = _bound_tweets(parsed.tweets, parsed.warnings)
     if len(parsed.daily):
         _negative_to_na(parsed.daily, DAILY_METRICS, parsed.warnings, "day")
+    # Reasons and warnings quote the file's cells; a NUL byte there must not reach the database.
+    for row in parsed.skipped:
+        row.reason = row.reason.replace("\x00", "")
+    parsed.warnings = [w.replace("\x00", "") for w in parsed.warnings]
     for attr in ("followers", "following"):
         ids = getattr(parsed, attr)
         if ids is not None:

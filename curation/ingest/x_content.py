@@ -14,7 +14,7 @@ import pandas as pd
 
 from curation.ingest.csvread import first_record, header_cells, normalise_header, read_table
 from curation.ingest.csvtweets import data_rows, finish, skip_rows
-from curation.ingest.frames import snowflake_times, valid_ids
+from curation.ingest.frames import bad_id_reasons, snowflake_times, valid_ids
 from curation.ingest.result import ParsedFile, SkippedRow
 from curation.ingest.text import TextSource
 
@@ -117,7 +117,7 @@ def parse_x_content(source: TextSource) -> ParsedFile:
     skip_rows(skipped, numbers, ragged, f"has more cells than the header's {len(cells)}")
     junk = ((ids == "") & link.str.endswith("/status/undefined")).to_numpy() & ~ragged
     skip_rows(skipped, numbers, junk, "X export artefact: row without a post id (link ends in /status/undefined)")
-    skip_rows(skipped, numbers, ~ok & ~junk & ~ragged, "post id '" + ids.str.slice(0, 30) + "' is not a number")
+    skip_rows(skipped, numbers, ~ok & ~junk & ~ragged, bad_id_reasons(ids, "post id"))
     ok &= ~ragged
 
     times = snowflake_times(ids.where(ok, ""))
