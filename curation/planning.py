@@ -226,5 +226,6 @@ def curve_reading(plan: Plan) -> str:
     chosen = totals.get(plan.chosen_n, plan.expected_total)
     extra = (f" Going to {last[0]} posts would add only {last[1] - chosen:.1f} more."
              if last[0] > plan.chosen_n else "")
-    return (f"{plan.chosen_n} posts are expected to earn {chosen:.1f} {plan.target_label} in all; the curve peaks "
-            f"at {best_n} posts ({totals[best_n]:.1f}).{extra}")
+    posts = f"{plan.chosen_n} posts are" if plan.chosen_n != 1 else "1 post is"
+    return (f"{posts} expected to earn {chosen:.1f} {plan.target_label} in all; the curve peaks "
+            f"at {best_n} post{'s' if best_n != 1 else ''} ({totals[best_n]:.1f}).{extra}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -385,3 +386,195 @@ def test_build_plan_with_the_trained_demo_model_keeps_the_rules(tweets: pd.DataF
     naive = naive_schedule(drafts, pred, lower, upper, slots, c, volume_factor=hyperbolic)
     ours = plan_schedule(drafts, pred, lower, upper, slots, c, bar=0.0, cap=2, volume_factor=hyperbolic)
     assert ours.expected_total > naive.expected_total
+
+
+# --------------------------------------------------------------------------- real accounts (issue 12)
+
+REAL = Path(__file__).resolve().parent / "fixtures" / "real"
+REPLAY_ACCOUNTS = {
+    "gtieng": sorted(REAL.glob("analytics_csv__gtieng__*")),
+    "hoprnet": sorted(REAL.glob("analytics_csv__hoprnet__*")),
+    "astromonkeyduck": sorted(REAL.glob("x_premium_content_csv__astromonkeyduck-coder__*")),
+}
+
+
+@pytest.fixture(scope="module")
+def replays() -> dict[str, dict]:
+    from curation.plan_replay import load_account, replay_planner
+
+    return {name: replay_planner(load_account(paths), "UTC") for name, paths in REPLAY_ACCOUNTS.items()}
+
+
+@pytest.mark.parametrize("name", list(REPLAY_ACCOUNTS))
+def test_replay_schedules_the_accounts_own_best_later_posts_and_no_filler(replays, name: str) -> None:
+    r = replays[name]
+    assert r["best_offered"] == 5
+    assert r["filler_scheduled"] == 0, r["left_out"]
+    assert r["best_scheduled"] >= 2, r["left_out"]
+    assert 1 <= r["cap"] <= r["busy_day_p75"]
+    assert r["max_posts_in_a_day"] <= r["cap"]
+
+
+def test_replay_schedules_most_of_the_best_posts_over_the_accounts(replays) -> None:
+    assert sum(r["best_scheduled"] for r in replays.values()) >= 9, {n: r["best_scheduled"] for n, r in replays.items()}
+
+
+def test_filler_without_a_link_never_makes_a_clicks_plan(replays) -> None:
+    for r in replays.values():
+        assert r["target"] == "url_clicks"
+        fillers = [reason for d, reason in r["left_out"].items() if d > r["best_offered"]]
+        assert len(fillers) == 5 and all(x.startswith("no link") for x in fillers)
+
+
+# --------------------------------------------------------------------------- empty plans
+
+
+@st.composite
+def hopeless(draw):
+    """Drafts that all fall short of their bars, by random margins."""
+    seed = draw(st.integers(0, 2**32 - 1))
+    n = draw(st.integers(1, 8))
+    rng = np.random.default_rng(seed)
+    base = rng.uniform(0.1, 20.0, n)
+    short = rng.uniform(0.01, 0.9, n)
+    return base, base / (1 - short) * 1.0001
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hopeless())
+def test_an_empty_plan_names_its_nearest_drafts_and_a_bar_that_admits_them(case) -> None:
+    base, bars = case
+    c = PlanConstraints(tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=2)
+    slots = candidate_slots(c)
+    pred = np.repeat(base[:, None], len(slots), axis=1)
+    drafts = _drafts(len(base))
+    plan = plan_schedule(drafts, pred, pred * 0.5, pred * 2, slots, c, bar=bars, cap=2, volume_factor=hyperbolic)
+    assert plan.slots == [] and plan.stop_reason == "no draft clears the quality bar"
+    shares = [r["short_share"] for r in plan.nearest]
+    assert 1 <= len(plan.nearest) <= planner.NEAREST_SHOWN and shares == sorted(shares)
+    first = plan.nearest[0]
+    assert first["draft_id"] == int(drafts["draft_id"].iloc[int(np.argmin(1 - base / bars))])
+    assert first["short_by"] == pytest.approx(first["bar"] - first["predicted"])
+    again = plan_schedule(drafts, pred, pred * 0.5, pred * 2, slots, c, bar=plan.suggestion["quality_bar"], cap=2,
+                          volume_factor=hyperbolic)
+    reasons = {o.draft_id: o.reason for o in again.left_out}
+    assert first["draft_id"] in {s.draft_id for s in again.slots} or not reasons[first["draft_id"]].startswith("below")
+
+
+def test_empty_plan_reading_and_cli_hints_say_what_would_admit_the_nearest_draft() -> None:
+    from curation.planning import cli_hints, curve_reading, empty_reading
+
+    c = PlanConstraints(tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=1)
+    slots = candidate_slots(c)
+    pred = np.array([[54.0] * len(slots), [56.0] * len(slots)])
+    drafts = pd.DataFrame({"draft_id": [7, 8], "text": ["Guide one https://a.example", "Guide two https://b.example"]})
+    plan = plan_schedule(drafts, pred, pred * 0.5, pred * 2, slots, c, bar=75.0, cap=2, volume_factor=hyperbolic)
+    text = empty_reading(plan)
+    assert "#8" in text and "#7" in text and "56.00 clicks against a bar of 75.00 (25% short)" in text
+    assert "A bar of 56 clicks would admit #8." in text
+    assert curve_reading(plan) == text
+    assert cli_hints(plan)[0].startswith("hint: --bar 56 ")
+
+
+# --------------------------------------------------------------------------- one best-time estimate
+
+
+def test_plan_follows_the_insights_cells_not_the_models_own_hours(tweets: pd.DataFrame) -> None:
+    from curation import insights
+
+    class StandIn:  # its own hour effect (9-11 x3) must not decide the time: Insights' cells do
+        card = SimpleNamespace(target="url_clicks", target_label="clicks")
+
+        def predict_grid(self, texts, slots):
+            base = np.array([12.0 if "https://" in t else 0.5 for t in texts])
+            hours = pd.DatetimeIndex(slots).tz_convert(TZ).hour
+            pred = base[:, None] * np.where(np.isin(hours, [15, 16, 17]), 3.0, 1.0)[None, :]
+            return pred, pred * 0.6, pred * 1.7
+
+    drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
+    c = PlanConstraints(tz=TZ, start=START, days=5, quality_bar=0.0)
+    plan = planner.build_plan(drafts, StandIn(), tweets, c)
+    times = insights.best_times(tweets, TZ, target="url_clicks")
+    theta = insights.slot_multipliers(times, candidate_slots(c))
+    strongest = max(plan.slots, key=lambda s: s.predicted)
+    assert insights.slot_multipliers(times, [strongest.at])[0] == pytest.approx(theta.max())
+    good = set(times.good_cells["cell"])
+    local = strongest.at.tz_convert(TZ)
+    assert insights.cell_label(local.weekday(), local.hour // insights.BLOCK_HOURS * insights.BLOCK_HOURS) in good
+    assert "reliably good" in strongest.why and plan.timing == times.reading
+
+
+def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None:
+    from curation import insights
+
+    rng = np.random.default_rng(0)
+    n = 1200
+    created = pd.Timestamp("2026-01-05", tz="UTC") + pd.to_timedelta(np.sort(rng.uniform(0, 300 * 24, n)), unit="h")
+    flat = pd.DataFrame({
+        "tweet_id": [str(10_000 + i) for i in range(n)], "created_at": created,
+        "text": ["New guide https://example.com/x"] * n, "is_reply": False, "is_retweet": False, "has_link": True,
+        "link_domains": "example.com", "n_hashtags": 0, "n_mentions": 0, "media_type": None, "lang": "en",
+        "impressions": pd.array(rng.poisson(800, n), dtype="Int64"),
+        "url_clicks": pd.array(rng.poisson(6, n), dtype="Int64"),
+    })  # fmt: skip
+
+    class Flat:
+        card = SimpleNamespace(target="url_clicks", target_label="clicks")
+
+        def predict_grid(self, texts, slots):
+            pred = np.full((len(texts), len(slots)), 6.0) * np.linspace(1, 2, len(slots))[None, :]
+            return pred, pred * 0.5, pred * 2
+
+    c = PlanConstraints(tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=3)
+    drafts = pd.DataFrame({"draft_id": [1], "text": ["Another guide https://example.com/y"]})
+    plan = planner.build_plan(drafts, Flat(), flat, c)
+    assert insights.best_times(flat, "UTC").reading.startswith("Timing makes no reliable difference")
+    assert plan.timing.startswith("Timing makes no reliable difference")
+    assert all("timing makes no reliable difference" in s.why for s in plan.slots)
+
+
+# --------------------------------------------------------------------------- timeline, table, page, CLI
+
+
+def test_timeline_shows_each_day_once_and_hours_as_clock_times() -> None:
+    from curation.planning import plan_table, timeline_figure
+
+    drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=12, days=4)
+    plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=3, volume_factor=hyperbolic)
+    fig = timeline_figure(plan, TZ)
+    days = list(fig.layout.xaxis.categoryarray)
+    assert len(days) == len(set(days)) and fig.layout.xaxis.type == "category"
+    assert all(len(t) == 5 and t[2] == ":" for t in fig.layout.yaxis.ticktext)
+    table = plan_table(plan, TZ)
+    first = plan.slots[0].at.tz_convert(TZ)
+    assert (table["day"].iloc[0], table["time"].iloc[0]) == (f"{first:%a %d %b}", f"{first:%H:%M}")
+
+
+def test_planner_page_with_nothing_to_schedule_says_why_and_offers_the_bar_in_one_click(demo_copy, monkeypatch):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    at = AppTest.from_file(str(ROOT / "pages" / "4_planner.py"), default_timeout=120).run()
+    next(n for n in at.number_input if n.label.startswith("Quality bar")).set_value(100000.0)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    assert any("No post made this plan" in w.value and "Closest" in w.value for w in at.warning)
+    assert not at.get("plotly_chart") and not at.get("download_button")
+    assert not any(s.label == "Save plan for the team" for s in at.button)
+    again = next(b for b in at.button if b.label.startswith("Plan again with a bar of"))
+    again.click().run()
+    assert not at.exception, at.exception
+    assert any(m.label == "Posts planned" and int(m.value) > 0 for m in at.metric)
+    assert {"ics-new", "csv-new"} <= {b.key for b in at.get("download_button")}
+
+
+def test_cli_refuses_an_empty_calendar(demo_copy, tmp_path, capsys) -> None:
+    from curation.cli import main
+
+    ics = tmp_path / "plan.ics"
+    code = main(["plan", "--db", demo_copy, "--bar", "100000", "--ics", str(ics)])
+    err = capsys.readouterr().err
+    assert code == 2 and not ics.exists()
+    assert "no .ics written" in err and "hint: --bar " in err
+    assert main(["plan", "--db", demo_copy, "--ics", str(ics)]) == 0 and b"BEGIN:VEVENT" in ics.read_bytes()
