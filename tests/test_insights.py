@@ -240,3 +240,60 @@ def test_volume_fit_survives_days_with_dozens_of_posts() -> None:
     found = insights.volume(busy, DEMO_TIMEZONE)
     assert 0.0 < found.slope < 1.0 and found.slope_range[0] > -1.0 / 70
     assert found.cap >= 1
+
+
+# --------------------------------------------------------------------------- real-data shapes (issue 12)
+
+
+def _busy_news_account(seed: int = 1) -> pd.DataFrame:
+    """Many quiet days and a few very busy ones whose posts each earn more (busy news days, not volume)."""
+    rng = np.random.default_rng(seed)
+    per_day = np.where(rng.uniform(size=120) < 0.85, rng.integers(1, 5, 120), rng.integers(40, 180, 120))
+    rows = []
+    for day, n in enumerate(per_day):
+        start = pd.Timestamp("2026-01-05", tz="UTC") + pd.Timedelta(days=day)
+        for _ in range(n):
+            rows.append((start + pd.Timedelta(minutes=int(rng.integers(0, 24 * 60))), rng.poisson(4 * (1 + 0.01 * n))))
+    n = len(rows)
+    frame = _flat_account(n, seed)
+    frame["created_at"] = pd.Series([r[0] for r in rows]).sort_values(ignore_index=True)
+    frame["url_clicks"] = pd.array([r[1] for r in rows], dtype="Int64")
+    return frame
+
+
+def test_cap_never_exceeds_the_busy_day_and_chart_and_sentence_agree() -> None:
+    tweets = _busy_news_account()
+    vol = insights.volume(tweets, "UTC")
+    busy = insights.busy_day(tweets, "UTC")
+    per_day = pd.to_datetime(tweets["created_at"]).dt.normalize().value_counts()
+    assert busy == max(int(per_day.quantile(0.75)), 1) and busy < per_day.max()
+    assert 1 <= vol.cap <= busy
+    assert (vol.curve["marginal_share"] <= 1.0 + 1e-9).all()  # no bar ever rises above a lone post
+    assert vol.curve["posts_per_day"].max() <= max(2 * busy, vol.cap + 1)
+    assert "barely changed" not in vol.reading and f"the daily cap is {vol.cap}" in vol.reading
+    assert any(f"cap {vol.cap}/day" in (a.text or "") for a in insights.volume_figure(vol).layout.annotations)
+
+
+def test_thin_volume_evidence_leans_toward_fewer_posts(tweets: pd.DataFrame) -> None:
+    thin = tweets.sort_values("created_at").tail(120)
+    vol = insights.volume(thin, TZ)
+    point = insights._cap_for(max(vol.slope, 0.0), int(vol.table["posts_that_day"].max()), insights.CAP_SHARE)
+    assert vol.cap <= min(point, vol.busy_day)
+    assert vol.plan_slope >= max(vol.slope, 0.0)
+    assert vol.plan_factor(2) <= vol.factor(2) or vol.slope < 0
+
+
+def test_trend_never_prints_n_a_without_impressions(tweets: pd.DataFrame) -> None:
+    bare = tweets.assign(impressions=pd.array([pd.NA] * len(tweets), dtype="Int64"))
+    bare.loc[bare.index[:200], "url_clicks"] = pd.NA
+    reading = insights.trend(bare, TZ).reading
+    assert "n/a" not in reading and "posts a week" in reading
+
+
+def test_accounts_come_from_handles_or_permalinks() -> None:
+    frame = _flat_account(4)
+    assert insights.accounts(frame) == []
+    frame["permalink"] = ["https://twitter.com/Acme/status/1", "https://x.com/acme/status/2",
+                          "https://twitter.com/Other_Co/status/3", None]
+    assert insights.accounts(frame) == ["acme", "other_co"]
+    assert insights.accounts(frame.assign(account_handle="@Acme")) == ["acme"]
