@@ -582,7 +582,7 @@ def plan_schedule(
     target_label: str = "clicks",
     min_gain: float | None = None,
     excluded: Sequence[str | None] | None = None,
-    bar_label: str = "",
+    bar_label: str | Sequence[str] = "",
 ) -> Plan:
     """Maximise the expected total of a schedule of ``drafts`` (columns draft_id, text) over ``slots``.
 
@@ -666,6 +666,8 @@ def plan_schedule(
         stop = "no slot fits the allowed days, hours and horizon"
     elif chosen_n == 0 and not eligible.any():
         stop = "no draft clears the quality bar"
+    elif chosen_n == int(eligible.sum()):
+        stop = "every draft that clears the bar is in the plan"
     elif not np.isfinite(g_best):
         stop = "constraints bind: no qualifying draft has a free slot (cap, gaps, horizon)"
     else:
@@ -714,8 +716,9 @@ def plan_schedule(
         elif not eligible[d]:
             what = "lower bound" if c.bar_on == "lower" else f"predicted {target_label}"
             reason = f"below the quality bar: {what} {best_judged[d]:.1f} < bar {bars[d]:.1f}"
-            if bar_label:
-                reason += f" ({bar_label})"
+            said = bar_label if isinstance(bar_label, str) else bar_label[d]
+            if said:
+                reason += f" ({said})"
         elif not open_any.any():
             reason = "no free slot left within the horizon and gaps"
         elif not (open_any & (k_all < cap)).any():
@@ -934,11 +937,11 @@ def build_plan(
     cap = int(c.daily_cap) if c.daily_cap is not None else vol.cap
     if c.quality_bar is not None:
         bar: float | np.ndarray = float(c.quality_bar)
-        bar_label = ""
+        bar_label: str | list[str] = ""
     else:
         typical, labels = typical_now(model, tweets, texts, slots, target)
         bar = typical * float(theta.max())
-        bar_label = labels[0] if len(set(labels)) == 1 else "the bar is what your typical recent post earns there"
+        bar_label = labels
     reason = no_link_reason(tweets, target, label)
     excluded = [None if has_link(t) else reason for t in texts] if reason else None
     plan = plan_schedule(
