@@ -146,5 +146,4 @@ if cur.is_owner:
 if is_admin(who):
     st.subheader("Another account?")
     st.write("Each account gets its own workspace: its history, drafts and plans stay apart.")
-    if st.button("Create workspace"):
-        ui.new_workspace_dialog(who)
+    st.button("Create workspace", on_click=ui.open_new_workspace)  # the sidebar's dialog

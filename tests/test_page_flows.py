@@ -53,12 +53,12 @@ def test_import_page_explains_a_bad_file(app_db):
 
 def test_drafts_page_scores_typed_text_and_adds_pasted_drafts(app_db):
     at = page("3_drafts.py").run()
-    at.text_area(key="one_draft").input("Checklist: 9 things to fix in your dashboards https://northwind.io/c").run()
+    at.text_area(key="one_draft_1").input("Checklist: 9 things to fix in your dashboards https://northwind.io/c").run()
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
     assert "Predicted clicks" in labels and "80 % interval" in labels
     before = len(drafts_of(app_db))
-    at.text_area(key="many_drafts").input("First pasted draft\nSecond pasted draft").run()
+    at.text_area(key="many_1").input("First pasted draft\nSecond pasted draft").run()
     next(b for b in at.button if b.label == "Add pasted drafts").click().run()
     assert not at.exception, at.exception
     after = drafts_of(app_db)
@@ -114,7 +114,7 @@ def test_small_account_learns_from_its_replies_when_asked(sqlite_url, monkeypatc
     next(b for b in at.button if b.label == "Learn from our replies too").click().run()
     assert not at.exception, at.exception
     assert not at.warning  # a model now exists
-    at.text_area(key="one_draft").input("New preprint on open data https://psyarxiv.com/abc").run()
+    at.text_area(key="one_draft_1").input("New preprint on open data https://psyarxiv.com/abc").run()
     assert "Predicted clicks" in [m.label for m in at.metric]
 
 
@@ -135,3 +135,25 @@ def test_a_stale_approval_is_refused_with_who_and_when(app_db):
     shown = [e.value.replace("\\", "") for e in at.error]  # the markdown source escapes punctuation
     assert any("changed by mate@example.com" in m and "Reload" in m for m in shown), shown
     assert drafts_of(app_db).set_index("id").loc[draft_id].status == seen.status  # nothing overwritten
+
+
+def test_add_to_drafts_clears_the_box_and_a_second_click_adds_nothing(app_db):
+    at = page("3_drafts.py").run()
+    before = len(drafts_of(app_db))
+    text = "Five dashboards your CFO will read https://northwind.io/cfo"
+    at.text_area(key="one_draft_1").input(text).run()
+    at.button(key="add_one").click().run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="one_draft_1").value == ""
+    assert any("Added draft" in s.value for s in at.success)
+    at.text_area(key="one_draft_1").input(text).run()  # typed again at once: the same draft, not a second
+    at.button(key="add_one").click().run()
+    after = drafts_of(app_db)
+    assert len(after) == before + 1 and (after.text == text).sum() == 1
+
+
+def test_the_model_card_opens_with_a_plain_sentence_and_hides_the_table(app_db):
+    at = page("3_drafts.py").run()
+    assert any(m.value.startswith("**On your latest") and "top fifth" in m.value for m in at.markdown)
+    numbers = next(e for e in at.expander if e.label.startswith("The numbers behind it"))
+    assert numbers.dataframe[0].value["predictor"].iloc[0] == "this model"

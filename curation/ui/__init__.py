@@ -138,8 +138,10 @@ def _resolve() -> Current:
         st.session_state[_PICKER] = next((name for name, sid in ids.items() if sid == chosen), None)
         st.sidebar.selectbox("Workspace", list(ids), key=_PICKER, on_change=_picked, args=(ids,),
                              placeholder="Pick a workspace")
-        if is_admin(who) and st.sidebar.button("New workspace", icon="➕", key="new_ws_open"):
-            new_workspace_dialog(who)
+        if is_admin(who):
+            st.sidebar.button("New workspace", icon="➕", key="new_ws_open", on_click=open_new_workspace)
+            if st.session_state.get(_CREATING):
+                new_workspace_dialog(who)
         if chosen is None:
             st.error(f"Workspace {md_escape(str(st.query_params.get(WS_PARAM)))} does not exist or you are not "
                      "a member of it. Pick one of yours in the sidebar, or ask its owner to add you.")
@@ -197,7 +199,18 @@ def timezone_names() -> list[str]:
     return sorted(available_timezones())
 
 
-@st.dialog("New workspace")
+_CREATING = "new_ws_dialog"  # open until created or dismissed, so a rerun (typing the name) keeps it open
+
+
+def open_new_workspace() -> None:
+    st.session_state[_CREATING] = True
+
+
+def _close_new_workspace() -> None:
+    st.session_state.pop(_CREATING, None)
+
+
+@st.dialog("New workspace", on_dismiss=_close_new_workspace)
 def new_workspace_dialog(who: Actor) -> None:
     from curation.team import new_workspace
 
@@ -212,6 +225,7 @@ def new_workspace_dialog(who: Actor) -> None:
     if st.button("Create and open", type="primary", disabled=not name.strip()):
         created = run(create)
         if created is not None:
+            _close_new_workspace()
             switch_to(created)
             st.rerun()
 
