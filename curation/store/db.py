@@ -12,6 +12,7 @@ import pandas as pd
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Dialect, Engine, Executable, Table, create_engine, event, insert, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.types import TypeEngine
 
@@ -136,6 +137,9 @@ def bulk_insert(session: Session, table: Table, frame: pd.DataFrame) -> None:
     sql = f"COPY {quote.format_table(table)} ({columns}) FROM STDIN"
     values = [_driver_values(frame[c], table.c[c].type, dialect) for c in frame.columns]
     raw = conn.connection.driver_connection  # same transaction as the session
-    with raw.cursor() as cur, cur.copy(sql) as copy:
-        for row in zip(*values, strict=True):
-            copy.write_row(row)
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for row in zip(*values, strict=True):
+                copy.write_row(row)
+    except dialect.dbapi.Error as exc:  # the driver's own error: raise it as SQLAlchemy would (IntegrityError...)
+        raise DBAPIError.instance(sql, None, exc, dialect.dbapi.Error, dialect=dialect) from exc
