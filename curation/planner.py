@@ -761,8 +761,8 @@ def _nearest(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The drafts the bar kept out that came closest (by how much), and the bar or cap that would admit them.
 
-    A bar suggestion admits the nearest draft (and every draft above it); a cap suggestion is one
-    more post a day when drafts waited only for room under the cap.
+    A bar suggestion admits every draft named as nearest (and any draft predicted above the lowest of
+    them); a cap suggestion is one more post a day when drafts waited only for room under the cap.
     """
     rows = []
     for d in np.flatnonzero(below):
@@ -774,13 +774,14 @@ def _nearest(
     nearest = rows[:NEAREST_SHOWN]
     suggestion: dict[str, Any] = {}
     if nearest:
-        admit = float(np.floor(nearest[0]["predicted"] * 100) / 100)
+        lowest = min(r["predicted"] for r in nearest)
+        admit = float(np.floor(lowest * 100) / 100)
         suggestion["quality_bar"] = admit if admit > 0 else 0.01
         suggestion["admits"] = [r["draft_id"] for r in rows if r["predicted"] >= suggestion["quality_bar"]]
-        suggestion["bar_text"] = (
-            f"a bar of {suggestion['quality_bar']:g} {target_label} would admit #{nearest[0]['draft_id']}"
-            + (f" and {len(suggestion['admits']) - 1} more" if len(suggestion["admits"]) > 1 else "")
-        )
+        named = ", ".join(f"#{i}" for i in suggestion["admits"][:NEAREST_SHOWN])
+        more = len(suggestion["admits"]) - NEAREST_SHOWN
+        suggestion["bar_text"] = (f"a bar of {suggestion['quality_bar']:g} {target_label} would admit {named}"
+                                  + (f" and {more} more" if more > 0 else ""))
     if any(o.reason.startswith("over the daily cap") for o in left):
         suggestion["daily_cap"] = cap + 1
         suggestion["cap_text"] = f"a cap of {cap + 1} posts a day would make room for drafts that waited for it"
