@@ -40,9 +40,11 @@ WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # Dense columns: structure_values() names the structure ones ("dom:<domain>" per account), then these.
 TIME_COLUMNS = tuple(f"wd_{d}" for d in range(7)) + tuple(f"blk_{b}" for b in range(24 // BLOCK_HOURS))
-STATE_COLUMNS = ("reach_level", "posts_3h", "posts_24h", "gap")
+STATE_COLUMNS = ("reach_level", "posts_3h", "posts_24h", "gap", "recent_level")
 VOLUME_COLUMNS = ("posts_3h", "posts_24h", "gap")
-CONTINUOUS = frozenset({"n_links", "mentions", "hashtags", "length", "reach_level", "posts_3h", "posts_24h", "gap"})
+CONTINUOUS = frozenset({"n_links", "mentions", "hashtags", "length", "reach_level", "posts_3h", "posts_24h", "gap",
+                        "recent_level"})  # fmt: skip
+LEVEL_WINDOW = 20  # earlier learned-from tweets whose mean log1p target is the "recent level"
 
 
 def link_domain(url: str) -> str:
@@ -214,10 +216,27 @@ def history_state(tweets: pd.DataFrame) -> pd.DataFrame:
             "posts_3h": np.log1p(posts_3h.astype(float)),
             "posts_24h": np.log1p(posts_24h.astype(float)),
             "gap": np.log1p(gap),
+            "recent_level": np.nan,  # set from the target by recent_level() where the model knows it
         },
         index=frame.index,
     )
     return out.reindex(tweets.index)
+
+
+def recent_level(y: np.ndarray, times: pd.Series) -> np.ndarray:
+    """Mean log1p target of the previous LEVEL_WINDOW rows strictly earlier in time (NaN for the first).
+
+    An account whose reach drifts (a bot, a campaign month) earns what it earned lately: the same
+    signal as the recent-median baseline B1, as a feature of earlier tweets only.
+    """
+    t = _ns(times)
+    logs = np.log1p(np.asarray(y, float))
+    csum = np.concatenate([[0.0], np.cumsum(logs)])
+    n_before = np.searchsorted(t, t, side="left")
+    start = np.maximum(n_before - LEVEL_WINDOW, 0)
+    count = n_before - start
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (csum[n_before] - csum[start]) / np.maximum(count, 1), np.nan)
 
 
 def _rolling_prior_median(values: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -252,6 +271,7 @@ class AccountState:
     post_times_ns: np.ndarray  # UTC ns of recent own posts, sorted
     reach_level: float  # log1p median impressions of the last original tweets (NaN if unknown)
     typical: dict[str, float] = field(default_factory=dict)  # median volume features of training rows
+    target_level: float = float("nan")  # mean log1p target of the latest LEVEL_WINDOW learned-from tweets
 
     @classmethod
     def from_history(cls, tweets: pd.DataFrame, typical: dict[str, float]) -> AccountState:
@@ -284,6 +304,7 @@ class AccountState:
                 "posts_3h": np.log1p(posts_3h.astype(float)),
                 "posts_24h": np.log1p(posts_24h.astype(float)),
                 "gap": np.log1p(gap),
+                "recent_level": np.full(len(s), self.target_level),
             }
         )
         stale = (n_before == 0) | ((s - last) > 24 * hour)
@@ -514,10 +535,11 @@ class FeatureSpace:
         return self._centre(time_values(times, self.tz), slice(k, k + len(TIME_COLUMNS)))
 
     def state_block(self, state: pd.DataFrame) -> np.ndarray:
-        if self.plain:
-            return np.zeros((len(state), len(STATE_COLUMNS)))
         k = len(self.struct_names) + len(TIME_COLUMNS)
-        return self._centre(state[list(STATE_COLUMNS)].to_numpy(float), slice(k, k + len(STATE_COLUMNS)))
+        out = self._centre(state[list(STATE_COLUMNS)].to_numpy(float), slice(k, k + len(STATE_COLUMNS)))
+        if self.plain:  # of the account state the plain form reads only the recent level
+            out[:, [i for i, c in enumerate(STATE_COLUMNS) if c != "recent_level"]] = 0.0
+        return out
 
     def _centre(self, vals: np.ndarray, cols: slice) -> np.ndarray:
         out = (vals - self.mean[cols]) / self.scale[cols]

@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from curation.errors import NotEnoughData
 from curation.features import (
+    LEVEL_WINDOW,
     STATE_COLUMNS,
     TIME_COLUMNS,
     VOLUME_COLUMNS,
@@ -248,7 +249,7 @@ class TrainedModel:
         local = slot.tz_convert(self.space.tz)
         add(f"posted {WEEKDAYS[local.weekday()]} {local:%H:%M}", self.space.time_block([slot])[0] @ self._w_time)
         st = dict(zip(STATE_COLUMNS, self.space.state_block(self.state.at([slot]))[0] * self._w_state, strict=True))
-        add("your recent reach", st["reach_level"])
+        add("your recent reach", st["reach_level"] + st["recent_level"])
         add("recent posting rhythm", sum(st[c] for c in VOLUME_COLUMNS))
 
         shown = sorted(((k, v) for k, v in effects.items() if abs(v) >= MIN_EFFECT_SHOWN), key=lambda kv: -abs(kv[1]))
@@ -395,6 +396,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     coef, b = fitting.fit_form(form, alpha, X_all, y, imp)
     typical = {c: float(np.nanmedian(state[c].to_numpy(float))) for c in VOLUME_COLUMNS}
     acc_state = AccountState.from_history(data.history, typical)
+    acc_state.target_level = float(np.mean(np.log1p(y[-LEVEL_WINDOW:])))
     off_now = 0.0
     if form == "rate_x_impressions":
         level = acc_state.reach_level
@@ -623,7 +625,8 @@ def dumps(model: TrainedModel) -> bytes:
         "model_version": MODEL_VERSION, "tz": space.tz, "domains": space.domains, "with_reply": space.with_reply,
         "struct_names": space.struct_names, "text_weight": space.text_weight, "form": sc.form, "alpha": sc.alpha,
         "intercept": sc.intercept, "uses_text": sc.uses_text, "offset": sc.offset, "smear": list(sc.smear),
-        "q": list(sc.q), "reach_level": st.reach_level, "typical": st.typical, "hint_stats": model.hint_stats,
+        "q": list(sc.q), "reach_level": st.reach_level, "target_level": st.target_level, "typical": st.typical,
+        "hint_stats": model.hint_stats,
         "default_slot": model.default_slot, "plain": space.plain,
     }  # fmt: skip
     return pack(
@@ -652,5 +655,6 @@ def loads(data: bytes) -> TrainedModel:
     scorer = Scorer(meta["form"], meta["alpha"], p["coef"], meta["intercept"], meta["uses_text"], meta["offset"],
                     tuple(meta["smear"]), tuple(meta["q"]))  # fmt: skip
     reach = math.nan if meta["reach_level"] is None else meta["reach_level"]
-    state = AccountState(p["post_times_ns"], reach, meta["typical"])
+    level = meta.get("target_level")
+    state = AccountState(p["post_times_ns"], reach, meta["typical"], math.nan if level is None else float(level))
     return TrainedModel(card, space, scorer, state, p["past_target"], meta["hint_stats"], meta["default_slot"])

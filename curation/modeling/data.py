@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from curation.errors import CurationError, NotEnoughData
-from curation.features import history_state
+from curation.features import MAX_MODEL_TEXT, history_state, recent_level
 
 MIN_TRAIN = 50  # eligible tweets with the target
 MIN_CLICKED = 10  # tweets with at least one url click before clicks (not engagement) are learnable
@@ -64,7 +64,8 @@ def canonical(tweets: pd.DataFrame) -> pd.DataFrame:
     frame = frame.loc[frame["created_at"].notna()].copy()
     for col in ("is_reply", "is_retweet", "has_link"):
         frame[col] = frame[col].fillna(False).astype(bool)
-    frame["text"] = frame["text"].fillna("").astype(str)
+    # Features read at most MAX_MODEL_TEXT characters: a 5 MB text must not cost minutes or gigabytes.
+    frame["text"] = frame["text"].fillna("").astype(str).str.slice(0, MAX_MODEL_TEXT)
     frame["link_domains"] = frame["link_domains"].fillna("").astype(str)
     frame["tweet_id"] = frame["tweet_id"].astype(str)
     return frame.sort_values(["created_at", "tweet_id"], kind="stable", ignore_index=True)
@@ -168,9 +169,11 @@ def prepare(
             "(X analytics → export data)."
         )
     rows = history.loc[sel].reset_index(drop=True)
+    row_state = state.loc[sel].reset_index(drop=True)
+    row_state["recent_level"] = recent_level(target_values, rows["created_at"])
     return TrainingData(
         rows=rows,
-        state=state.loc[sel].reset_index(drop=True),
+        state=row_state,
         y=target_values,
         impressions=clean_count(rows["impressions"]).to_numpy(float),
         target=target,
