@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.errors import ImportFailed
 from curation.ingest.csvread import first_record, header_cells, normalise_header, read_table
@@ -151,7 +153,8 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
     ragged = numbers.isin([num for num, _ in table.ragged])
     skip_rows(skipped, numbers, ragged, f"has more cells than the header's {len(norm)}")
     bad_id = ~ok & ~ragged
-    skip_rows(skipped, numbers, bad_id, bad_id_reasons(ids, "tweet id"))
+    for num, why in zip(numbers[bad_id], bad_id_reasons(ids[bad_id], "tweet id"), strict=True):
+        skipped.append(SkippedRow(int(num), why))
     ok &= ~ragged
 
     time_raw = rows[fields["time"]].str.strip()
@@ -176,7 +179,7 @@ def parse_legacy_analytics(source: TextSource) -> ParsedFile:
     )
 
 
-_PERMALINK_ID_RE = r"/status(?:es)?/(\d{1,20})(?:[/?#]|$)"
+_PERMALINK_ID_RE = r"/status(?:es)?/(?P<id>\d{1,20})(?:[/?#]|$)"
 # A spreadsheet shows ids as 6.008E+17 (4+ significant digits) or keeps 15 of 18-19 digits.
 _MANGLED_REL = 1e-3
 
@@ -187,7 +190,17 @@ def _ids_from_permalinks(ids: pd.Series, links: pd.Series, warnings: list[str]) 
     Only where the permalink's id rounds to the cell's number (so a wrong link cannot swap
     tweets), or the cell is empty; the warning says how many and why.
     """
-    from_link = links.str.strip().str.extract(_PERMALINK_ID_RE, expand=False).fillna("")
+    # Only cells that are not plain ids, or end in the zeros of a 15-digit spreadsheet number,
+    # can be mangled: the usual file costs two vectorised checks.
+    id_arr = pa.array(ids.array, pa.string())
+    maybe = pc.or_(pc.invert(pa.array(valid_ids(ids))), pc.fill_null(pc.ends_with(id_arr, "00"), False))
+    if not pc.any(maybe).as_py():
+        return ids
+    cand = maybe.to_numpy(zero_copy_only=False).astype(bool)
+    sub_links = pa.array(links[cand].array, pa.string())
+    link_ids = pc.struct_field(pc.extract_regex(pc.utf8_trim_whitespace(sub_links), _PERMALINK_ID_RE), [0])
+    from_link = pd.Series(link_ids.to_pylist(), index=ids.index[cand], dtype=object).fillna("").astype("str")
+    from_link = from_link.reindex(ids.index, fill_value="")
     differs = (from_link != "") & (from_link != ids)
     if not differs.any():
         return ids

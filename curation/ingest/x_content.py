@@ -117,7 +117,9 @@ def parse_x_content(source: TextSource) -> ParsedFile:
     skip_rows(skipped, numbers, ragged, f"has more cells than the header's {len(cells)}")
     junk = ((ids == "") & link.str.endswith("/status/undefined")).to_numpy() & ~ragged
     skip_rows(skipped, numbers, junk, "X export artefact: row without a post id (link ends in /status/undefined)")
-    skip_rows(skipped, numbers, ~ok & ~junk & ~ragged, bad_id_reasons(ids, "post id"))
+    bad_id = ~ok & ~junk & ~ragged
+    for num, why in zip(numbers[bad_id], bad_id_reasons(ids[bad_id], "post id"), strict=True):
+        skipped.append(SkippedRow(int(num), why))
     ok &= ~ragged
 
     times = snowflake_times(ids.where(ok, ""))
