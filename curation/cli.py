@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, NoSuchModuleError, OperationalError
 
 from curation import ingest
 from curation.demo import DEMO_WORKSPACE, seed_demo
@@ -138,9 +138,14 @@ def _import(args: argparse.Namespace) -> int:
         report = import_files(engine, ws_id, actor, files)
     else:  # parse first, then create the workspace in the import's transaction: a failure leaves nothing behind
         parsed = ingest.parse_files(files)
-        with session_scope(engine) as session:
-            ws_id = create_workspace(session, args.workspace, actor, args.tz or "UTC").id
-            report = import_parsed(session, ws_id, actor, parsed)
+        try:
+            with session_scope(engine) as session:
+                ws_id = create_workspace(session, args.workspace, actor, args.tz or "UTC").id
+                report = import_parsed(session, ws_id, actor, parsed)
+        except IntegrityError:  # another import created this workspace meanwhile: merge into it
+            ws_id = workspace_id_of(args, engine)
+            with session_scope(engine) as session:
+                report = import_parsed(session, ws_id, actor, parsed)
     if report.changed:
         after_data_change(engine, ws_id)
     d = report.to_dict()

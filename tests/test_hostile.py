@@ -401,6 +401,7 @@ BOUNDED = {
 @pytest.mark.parametrize("step", list(BOUNDED))
 def test_bounded_input_stays_under_the_memory_limit(bounded: dict[str, dict], step: str) -> None:
     r = bounded[step]
+    print(f"{step}: peak {r['peak_mb']:.0f} MB (process so far)")  # shown with -rP, for the README's numbers
     code, message = BOUNDED[step]
     said = r["err"] if r["code"] else r["out"]
     assert "Traceback" not in r["out"] + r["err"]
