@@ -16,7 +16,7 @@ from curation.errors import ImportFailed
 from curation.schema import DAILY_METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, audit, bump_data_version, now, require_role
 from curation.store.db import session_scope
-from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Upload
+from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Tweet, Upload
 from curation.store.tweets import load_for_merge, merge_into, write_merged
 
 Progress = Callable[[float, str], None]
@@ -145,6 +145,25 @@ def workspace_accounts(session: Session, workspace_id: int, exclude_upload: int 
         if key:
             counts[key] += max(int(report.get("new") or 0) + int(report.get("updated") or 0), 1)
     return counts
+
+
+def tweet_accounts(session: Session, workspace_id: int, actor: Actor) -> pd.Series:
+    """Each stored tweet's account handle (index tweet_id; None where its upload did not say).
+
+    The account is the one of the upload that first brought the tweet, so Insights can warn
+    when a workspace mixes accounts: ``tweets.assign(account_handle=tweets.tweet_id.map(...))``.
+    """
+    require_role(session, workspace_id, actor, "viewer")
+    handles = {
+        upload_id: report.get("account_handle") if isinstance(report, dict) else None
+        for upload_id, report in session.execute(
+            select(Upload.id, Upload.report).where(Upload.workspace_id == workspace_id)
+        )
+    }
+    rows = session.execute(
+        select(Tweet.tweet_id, Tweet.first_upload_id).where(Tweet.workspace_id == workspace_id)
+    ).all()
+    return pd.Series([handles.get(u) for _, u in rows], index=[t for t, _ in rows], dtype=object, name="account_handle")
 
 
 def _account_key(handle: object, account_id: object) -> str | None:

@@ -9,7 +9,7 @@ import pytest
 from conftest import ROOT
 from ingest_cases import REAL, fixture
 
-from curation.importer import import_files, workspace_accounts
+from curation.importer import import_files, tweet_accounts, workspace_accounts
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.workspaces import create_workspace
@@ -84,3 +84,12 @@ def test_cli_import_prints_the_account_warning(sqlite_url):
     assert "(@hoprnet)" in proc.stdout
     (line,) = [x for x in proc.stdout.splitlines() if x.startswith("warning:")]
     assert "@hoprnet" in line and "@gerardtieng" in line and "workspace of its own" in line
+
+
+def test_each_tweet_knows_its_account(engine, ws):
+    import_files(engine, ws, LOCAL, [_file(GERARD)])
+    import_files(engine, ws, LOCAL, [_file(HOPR)])
+    import_files(engine, ws, LOCAL, [fixture("tweets.csv")])
+    with session_scope(engine) as s:
+        handles = tweet_accounts(s, ws, LOCAL)
+    assert handles.value_counts(dropna=False).to_dict() == {"gerardtieng": 100, "hoprnet": 93, None: 1357}
