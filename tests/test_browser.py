@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["Import", "Insights", "Drafts", "Planner", "Workspace"]
+PAGES = ["Import", "Insights", "Drafts", "Planner", "Audience", "Workspace"]
 
 
 def open_page(page, base: str, title: str) -> None:

@@ -139,7 +139,7 @@ def _resolve() -> Current:
         st.sidebar.selectbox("Workspace", list(ids), key=_PICKER, on_change=_picked, args=(ids,),
                              placeholder="Pick a workspace")
         if is_admin(who):
-            st.sidebar.button("New workspace", icon="➕", key="new_ws_open", on_click=open_new_workspace)
+            st.sidebar.button("New workspace", icon=":material/add:", key="new_ws_open", on_click=open_new_workspace)
             if st.session_state.get(_CREATING):
                 new_workspace_dialog(who)
         if chosen is None:
