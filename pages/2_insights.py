@@ -29,11 +29,14 @@ st.subheader(f"What earned {label}")
 worked = ui.run(lambda: insights.what_worked(hist.tweets, hist.tz, hist.target))
 if worked:
     finding(insights.what_worked_figure(worked), worked.reading, worked.table, "what-worked")
-    c = st.columns(2)
-    c[0].caption(f"Top tweets by {label}")
-    c[0].dataframe(worked.top, hide_index=True)
-    c[1].caption(f"Bottom tweets by {label}")
-    c[1].dataframe(worked.bottom, hide_index=True)
+    shown = {"text": st.column_config.TextColumn("text", width="large"),
+             "posted": st.column_config.DatetimeColumn("posted", format="ddd D MMM YYYY, HH:mm"),
+             label: st.column_config.NumberColumn(label, format="%.0f"),
+             "impressions": st.column_config.NumberColumn("impressions", format="%.0f")}
+    st.caption(f"Top tweets by {label}")
+    st.dataframe(worked.top.drop(columns="tweet_id"), hide_index=True, column_config=shown)
+    st.caption(f"Bottom tweets by {label}")
+    st.dataframe(worked.bottom.drop(columns="tweet_id"), hide_index=True, column_config=shown)
 
 st.subheader("Trend")
 tr = ui.run(lambda: insights.trend(hist.tweets, hist.tz, hist.target))
