@@ -40,9 +40,10 @@ def test_a_page_url_on_a_fresh_server_goes_through_the_router(browser, demo_db, 
     try:
         page.goto(f"{server.url}/drafts", wait_until="domcontentloaded")
         page.get_by_role("heading", name="Drafts", exact=True).wait_for(timeout=60_000)
-        nav = page.get_by_test_id("stSidebarNav")
-        expect(nav.get_by_text("Planner", exact=True)).to_be_visible(timeout=30_000)
-        assert nav.get_by_text("app", exact=True).count() == 0
+        nav = page.get_by_test_id("stSidebar")  # the router's links, each carrying the workspace
+        expect(nav.get_by_role("link", name="Planner", exact=True)).to_have_attribute("href", "planner?ws=1",
+                                                                                     timeout=30_000)
+        assert nav.get_by_role("link", name="app", exact=True).count() == 0
     finally:
         page.close()
         server.stop()
