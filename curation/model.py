@@ -47,6 +47,7 @@ from curation.modeling.explain import TextExplainer, structure_effects
 from curation.modeling.fitting import Scorer
 from curation.modeling.hints import account_hint_texts, draft_hint_texts, hint_stats
 from curation.modeling.persist import TRUSTED_TYPES, pack, unpack
+from curation.modeling.prior import load_prior, prior_vector
 from curation.modeling.util import iso, json_safe, utc_list
 
 __all__ = [
@@ -95,6 +96,7 @@ class ModelCard:
     include_retweets: bool = False
     notes: list[str] = field(default_factory=list)
     learned_from: str = ""  # e.g. "37 original tweets and 82 replies with clicks (...)"
+    prior_share: float = 0.0  # share of the score carried by the cross-account prior (0 when not used)
     form: str = ""  # the candidate in use, e.g. "B3 (alpha 3)"
 
     def to_dict(self) -> dict:
@@ -285,8 +287,26 @@ def train(
         return _train(data, tz, include_replies is None, include_retweets, why)
 
 
-def _plain_candidates(X: sp.csr_matrix) -> list[fitting.Candidate]:
-    return [fitting.Candidate("B3", "ridge_log1p", a, X, True, 0) for a in fitting.PLAIN_ALPHAS]
+def _plain_candidates(X: sp.csr_matrix, prior: np.ndarray | None = None) -> list[fitting.Candidate]:
+    return [fitting.Candidate("B3", "ridge_log1p", a, X, True, 0, prior) for a in fitting.PLAIN_ALPHAS]
+
+
+def _prior_for(space: FeatureSpace, n_train: int) -> np.ndarray | None:
+    """The shipped prior over this plain space's columns, for an account small enough that it helped."""
+    found = load_prior()
+    if found is None or n_train > found.max_train:
+        return None
+    return prior_vector(found.coef, space.dense_names, space.n_text)
+
+
+def _prior_share(X: sp.csr_matrix, coef: np.ndarray, prior: np.ndarray | None) -> float:
+    """Share of the score's variation over the learned-from tweets that the prior's coefficients carry."""
+    if prior is None:
+        return 0.0
+    from_prior = np.abs(np.asarray(X @ prior).ravel()).sum()
+    own = np.abs(np.asarray(X @ (coef - prior)).ravel()).sum()
+    total = from_prior + own
+    return float(from_prior / total) if total > 0 else 0.0
 
 
 def _replies_help(data: TrainingData, tz: str) -> tuple[bool, str]:
@@ -320,6 +340,14 @@ def _replies_help(data: TrainingData, tz: str) -> tuple[bool, str]:
                   f"(Spearman {_fmt(with_r)} with, {_fmt(without)} without)")
 
 
+def _prior_note(share: float) -> list[str]:
+    found = load_prior()
+    if not share or found is None:
+        return []
+    return [f"About {share:.0%} of the score came from a prior learned across {found.n_accounts} public accounts "
+            "(link, reply, time and recent-level effects); the rest from this account's own tweets."]
+
+
 def _learned_from(data: TrainingData, auto: bool, why: str) -> str:
     n_rep = data.n_replies
     n_orig = len(data.y) - n_rep
@@ -351,7 +379,8 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     X = space.design(rows, state, counts=counts)
     Xp = plain.design(rows, state, counts=counts)
     X2 = X[:, space.n_text :]  # B2: structure + time + state, no text
-    cands = _plain_candidates(Xp)
+    w_prior = _prior_for(plain, cut)
+    cands = _plain_candidates(Xp, w_prior)
     cands += [fitting.Candidate("ridge_log1p", "ridge_log1p", a, X, True, 1) for a in fitting.RIDGE_ALPHAS[1:]]
     if cut >= BIG_ACCOUNT:  # count models need more tweets than a small account has to beat log1p
         cands += [fitting.Candidate("poisson", "poisson", a, X, True, 2) for a in fitting.POISSON_ALPHAS]
@@ -393,7 +422,9 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     is_plain = chosen.cand.name == "B3"
     space_all = FeatureSpace.fit(rows, state, tz, with_reply=with_reply, text=uses_text, counts=counts, plain=is_plain)
     X_all = space_all.design(rows, state, text=uses_text, counts=counts)
-    coef, b = fitting.fit_form(form, alpha, X_all, y, imp)
+    prior_all = _prior_for(space_all, cut) if is_plain and chosen.cand.prior is not None else None
+    coef, b = fitting.fit_form(form, alpha, X_all, y, imp, prior_all)
+    share = _prior_share(X_all, coef, prior_all)
     typical = {c: float(np.nanmedian(state[c].to_numpy(float))) for c in VOLUME_COLUMNS}
     acc_state = AccountState.from_history(data.history, typical)
     acc_state.target_level = float(np.mean(np.log1p(y[-LEVEL_WINDOW:])))
@@ -423,9 +454,10 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
         timezone=tz,
         include_replies=with_reply,
         include_retweets=include_retweets,
-        notes=[f"Learned from {learned}.", *data.notes],
+        notes=[f"Learned from {learned}.", *_prior_note(share), *data.notes],
         learned_from=learned,
-        form=f"{chosen.cand.name} (alpha {alpha:g})",
+        form=f"{chosen.cand.name} (alpha {alpha:g}{', shrunk toward the prior' if prior_all is not None else ''})",
+        prior_share=share,
     )
     card.verdict = _verdict(card)
     reply = rows["is_reply"].to_numpy(bool)
@@ -449,7 +481,7 @@ def _holdout(
     c = v.cand
     form = c.form
     smear, q = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
-    fitted = fitting.fit_form(form, c.alpha, c.X[tr], y[tr], imp[tr])
+    fitted = fitting.fit_form(form, c.alpha, c.X[tr], y[tr], imp[tr], c.prior)
     if fitted is None:  # cannot happen for a candidate that validated; keep the holdout defined anyway
         fitted = (np.zeros(c.X.shape[1]), float(np.log1p(np.mean(y[tr]))))
     scorer = Scorer(form, c.alpha, fitted[0], fitted[1], c.uses_text, smear=smear, q=q)

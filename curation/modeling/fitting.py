@@ -77,9 +77,16 @@ def expected_impressions(state: pd.DataFrame, fallback: float) -> np.ndarray:
 
 
 def fit_form(
-    form: str, alpha: float, X: sp.csr_matrix, y: np.ndarray, imp: np.ndarray | None = None
+    form: str, alpha: float, X: sp.csr_matrix, y: np.ndarray, imp: np.ndarray | None = None,
+    prior: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float] | None:
-    """(coef, intercept) of one candidate; None when the form cannot be fitted on this data."""
+    """(coef, intercept) of one candidate; None when the form cannot be fitted on this data.
+
+    ``prior`` (ridge_log1p only): coefficients the fit is shrunk toward instead of zero.
+    """
+    if prior is not None and form == "ridge_log1p":
+        m = Ridge(alpha=alpha, solver="lsqr", tol=1e-4).fit(X, np.log1p(y) - np.asarray(X @ prior).ravel())
+        return m.coef_.ravel() + prior, float(m.intercept_)
     # A Poisson fit stopped at max_iter is still a candidate: validation decides whether it is good.
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -307,7 +314,8 @@ class Candidate:
     alpha: float
     X: sp.csr_matrix
     uses_text: bool
-    rank: int  # simplicity: lower is simpler (wins unless beaten by SIMPLER_MARGIN)
+    rank: int  # simplicity: lower is simpler (wins unless beaten by more than one standard error)
+    prior: np.ndarray | None = None  # coefficients a ridge_log1p fit is shrunk toward
 
 
 @dataclass
@@ -334,7 +342,7 @@ def validate(
             rows = rows[mask[a:b]]
         if len(rows) < 10:
             continue
-        fitted = fit_form(cand.form, cand.alpha, cand.X[rows], y[rows], imp[rows])
+        fitted = fit_form(cand.form, cand.alpha, cand.X[rows], y[rows], imp[rows], cand.prior)
         if fitted is None:
             return None
         fs.append(log_score(cand.form, *fitted, cand.X[b:c], offset[b:c]))
