@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from curation import insights, model
 from curation.errors import CurationError, NotEnoughData
+from curation.importer import tweet_accounts
 from curation.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
 from curation.scoring import active_model
 from curation.store.access import Actor, get_workspace, require_role
@@ -29,6 +30,7 @@ class History:
     expected: pd.Series | None
     target: str
     data_version: int
+    accounts: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=8)
@@ -37,13 +39,16 @@ def _history(url: str, workspace_id: int, data_version: int, tz: str) -> History
 
     with session_scope(engine_for(url)) as s:
         tweets = load_tweets(s, workspace_id, Actor.local_user())
+        handles = tweet_accounts(s, workspace_id, Actor.local_user())
     if tweets.empty:
         raise NotEnoughData("This workspace has no tweets yet. Import your history on the Import page.")
     try:
         expected = model.expected_without_time(tweets, tz)
     except NotEnoughData:
         expected = None  # the analyses fall back to a structure-only expectation
-    return History(tweets, tz, expected, insights.choose_target(tweets), data_version)
+    by_tweet = tweets["tweet_id"].astype(str).map(handles[~handles.index.duplicated()])
+    accounts = tuple(insights.accounts(pd.DataFrame({"account_handle": by_tweet})))
+    return History(tweets, tz, expected, insights.choose_target(tweets), data_version, accounts)
 
 
 def history(engine: Engine, workspace_id: int, actor: Actor) -> History:

@@ -16,7 +16,7 @@ with st.spinner("Reading your history"):
 if hist is None:
     st.stop()
 label = insights.TARGET_LABELS.get(hist.target, hist.target)
-handles = insights.accounts(hist.tweets)
+handles = list(hist.accounts) or insights.accounts(hist.tweets)
 if len(handles) > 1:
     st.warning(ui.md_escape(
         f"This workspace mixes tweets of {len(handles)} accounts ({', '.join('@' + h for h in handles[:6])}"

@@ -297,3 +297,22 @@ def test_accounts_come_from_handles_or_permalinks() -> None:
                           "https://twitter.com/Other_Co/status/3", None]
     assert insights.accounts(frame) == ["acme", "other_co"]
     assert insights.accounts(frame.assign(account_handle="@Acme")) == ["acme"]
+
+
+def test_insights_page_warns_when_a_workspace_mixes_accounts(sqlite_url, monkeypatch) -> None:
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from curation.cli import main
+
+    real = ROOT / "tests" / "fixtures" / "real"
+    hopr = sorted(str(p) for p in real.glob("analytics_csv__hoprnet__*"))
+    lisa = str(next(real.glob("analytics_csv__debruine__*20211201_20220101_en.csv")))
+    assert main(["import", *hopr, "--db", sqlite_url, "--workspace", "Hopr", "--tz", "UTC"]) == 0
+    monkeypatch.setenv("DATABASE_URL", sqlite_url)
+    at = AppTest.from_file(str(ROOT / "pages" / "2_insights.py"), default_timeout=120).run()
+    assert not at.exception and not any("mixes tweets" in w.value for w in at.warning)
+    main(["import", lisa, "--db", sqlite_url, "--workspace", "Hopr"])
+    at = AppTest.from_file(str(ROOT / "pages" / "2_insights.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    assert any("mixes tweets of 2 accounts" in w.value and "hoprnet" in w.value for w in at.warning)
