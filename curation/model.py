@@ -279,6 +279,7 @@ def train(
     # Many small fits: OpenMP threads only contend with each other (and other users) on a 2-core box.
     with threadpool_limits(limits=1):
         data = prepare(tweets, tz, include_replies, include_retweets)
+        data.check_learnable()
         why = ""
         if include_replies is None and data.include_replies:
             keep, why = _replies_help(data, tz)

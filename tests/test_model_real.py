@@ -13,7 +13,7 @@ from curation import evaluation, model
 from curation.cli import main
 from curation.cli_model import _card_text
 from curation.demo import DEMO_TIMEZONE, demo_tweets
-from curation.errors import NotEnoughData
+from curation.errors import CurationError, NotEnoughData
 from curation.modeling import data as data_mod
 
 ACCOUNTS = evaluation.accounts()
@@ -26,7 +26,7 @@ def _click_accounts() -> list[str]:
     for name, paths in ACCOUNTS.items():
         try:
             tweets = evaluation.load_account(paths)
-        except Exception:  # noqa: BLE001 - a variant another change will import: picked up automatically then
+        except CurationError:  # a variant another change will import: picked up automatically then
             continue
         if tweets.empty:
             continue
@@ -147,3 +147,46 @@ def test_eval_summary_counts_and_renders_not_importable_accounts():
     assert "a/x: not importable yet: dates not read" in text
     s = evaluation.summary(res)
     assert s["model_beats_B2"] == 1 and s["pooled_coverage"] == pytest.approx(0.8)
+
+
+# --------------------------------------------------------------------------- the small-account prior
+
+
+def test_shipped_prior_records_its_leave_one_account_out_measurement():
+    import json
+
+    from curation.modeling import prior
+
+    d = json.loads(prior.PRIOR_PATH.read_text())
+    assert d["built_from"] == "tests/fixtures/real" and len(d["accounts"]) >= 7
+    assert {"30", "60", "120"} <= set(d["loo"]["summary"])
+    assert d["use"] == (d["max_train"] > 0)
+    assert {"has_link", "is_reply", "recent_level"} <= set(d["coef"])
+
+
+def test_small_account_card_says_how_much_came_from_the_prior():
+    from curation.modeling import prior
+
+    tweets = evaluation.load_account(ACCOUNTS["nandaka-furari/nandaka-furari.github.io"])
+    shipped = prior.load_prior()
+    assert shipped is not None
+    m = model.train(tweets, "UTC")
+    if "shrunk toward the prior" in m.card.form:
+        assert 0 < m.card.prior_share < 1
+        assert any("came from a prior learned across" in n for n in m.card.notes)
+    with prior.held_out(None):  # no prior: nothing comes from it
+        alone = model.train(tweets, "UTC")
+    assert alone.card.prior_share == 0.0 and "prior" not in alone.card.form
+
+
+def test_a_strong_penalty_keeps_the_fit_at_the_prior():
+    from curation.modeling import fitting
+
+    rng = np.random.default_rng(0)
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(rng.normal(size=(60, 3)))
+    y = rng.poisson(2.0, size=60).astype(float)
+    w0 = np.array([0.5, -0.2, 0.1])
+    coef, _ = fitting.fit_form("ridge_log1p", 1e9, X, y, prior=w0)
+    np.testing.assert_allclose(coef, w0, atol=1e-4)

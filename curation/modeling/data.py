@@ -36,6 +36,16 @@ class TrainingData:
     n_left_out: int = 0  # rows whose target was negative or not a finite number
     n_before_window: int = 0  # rows older than the MAX_TRAIN_ROWS window
 
+    def check_learnable(self) -> None:
+        """NotEnoughData when every target is the same: nothing tells a stronger tweet from a weaker one."""
+        if len(self.y) and np.ptp(self.y) == 0:
+            kind = "original tweets" + (" and replies" if self.include_replies else "")
+            raise NotEnoughData(
+                f"All {len(self.y)} {kind} have the same {TARGET_LABELS[self.target]} ({self.y[0]:g}): there is "
+                "nothing to tell a stronger tweet from a weaker one. Upload exports that carry the real numbers "
+                "(X analytics → export data)."
+            )
+
 
 def check_tz(tz: str) -> None:
     """Raise CurationError for a timezone name zoneinfo does not know."""
@@ -162,12 +172,6 @@ def prepare(
             f"the {n_before:,} older ones were left out to keep training fast and its memory bounded."
         )
     target_values = y.loc[sel].to_numpy(float)
-    if len(target_values) and np.ptp(target_values) == 0:
-        raise NotEnoughData(
-            f"All {len(target_values)} {kind} have the same {TARGET_LABELS[target]} ({target_values[0]:g}): there is "
-            "nothing to tell a stronger tweet from a weaker one. Upload exports that carry the real numbers "
-            "(X analytics → export data)."
-        )
     rows = history.loc[sel].reset_index(drop=True)
     row_state = state.loc[sel].reset_index(drop=True)
     row_state["recent_level"] = recent_level(target_values, rows["created_at"])
