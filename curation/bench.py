@@ -67,7 +67,7 @@ def run_one(name: str, size: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    import curation.bench_cases  # noqa: F401  (registers the cases of later modules)
+    from curation import bench_cases, bench_pages  # noqa: F401  (registers the cases of later modules)
 
     parser = argparse.ArgumentParser(prog="python -m curation.bench")
     parser.add_argument("--case", help="run only this case")
