@@ -312,7 +312,7 @@ def _hosted(db_url: str, path: str, user: dict, monkeypatch):
     return at.run()
 
 
-def _signed_in(email: str, verified: bool | None = True) -> dict:
+def _signed_in(email: str, verified: bool | str | None = True) -> dict:
     user = {"is_logged_in": True, "email": email}
     if verified is not None:
         user["email_verified"] = verified
@@ -343,7 +343,10 @@ def test_router_lets_in_only_members_with_a_verified_email(hosted_db, monkeypatc
     at = _hosted(hosted_db, "app.py", _signed_in("out@example.com"), monkeypatch)
     assert "no workspace has you as a member" in at.info[0].value and not at.sidebar.selectbox
     assert not at.dataframe and not at.metric
-    at = _hosted(hosted_db, "app.py", _signed_in("Vi@Example.com", verified=None), monkeypatch)
+    for unverified in (None, "false", "0"):  # a missing claim or a string that is not "true" vouches for nothing
+        at = _hosted(hosted_db, "app.py", _signed_in("vi@example.com", verified=unverified), monkeypatch)
+        assert "verified e-mail" in at.error[0].value and not at.sidebar.selectbox
+    at = _hosted(hosted_db, "app.py", _signed_in("Vi@Example.com", verified="true"), monkeypatch)
     assert not at.exception, at.exception
     assert at.sidebar.selectbox[0].value.startswith("Northwind") and at.title[0].value == "Import"
 
