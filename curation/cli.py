@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import NoReturn
 
 from sqlalchemy import Engine, select
-from sqlalchemy.exc import ArgumentError, IntegrityError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import IntegrityError
 
 from curation import ingest
 from curation.demo import DEMO_WORKSPACE, seed_demo
-from curation.errors import CurationError
+from curation.errors import CurationError, user_error
 from curation.importer import describe, import_files, import_parsed
 from curation.ingest import read_paths
 from curation.stats import workspace_stats
@@ -173,27 +173,6 @@ def build_parser() -> argparse.ArgumentParser:
         configure(p)
         p.set_defaults(handler=fn)
     return parser
-
-
-def user_error(exc: BaseException, db: str | None = None) -> str | None:
-    """The one-line message for an error the user caused and can fix, or None for a bug (kept as a traceback).
-
-    Domain errors carry their own message; the library errors here only arise from what the user
-    gave: a database URL that is malformed or unreachable, a file that cannot be read or written.
-    """
-    if isinstance(exc, CurationError):
-        return str(exc)
-    if isinstance(exc, ArgumentError | NoSuchModuleError):
-        return (f"{db or 'DATABASE_URL'} is not a database URL this app can use. Give --db (or DATABASE_URL) as "
-                "sqlite:///path/to/file.db or postgresql+psycopg://user:password@host:5432/dbname.")
-    if isinstance(exc, OperationalError | InterfaceError):
-        first = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else type(exc).__name__
-        return (f"Cannot use the database ({first}). Check --db (or DATABASE_URL), that the server is running "
-                "and reachable, and that the file or account may be written; then run the command again.")
-    if isinstance(exc, OSError) and not isinstance(exc, BrokenPipeError):
-        where = f" {exc.filename}" if exc.filename else ""
-        return f"Cannot read or write{where}: {exc.strerror or exc}. Check the path and its permissions."
-    return None
 
 
 def main(argv: list[str] | None = None) -> int:

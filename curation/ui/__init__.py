@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 
 from curation import config
-from curation.errors import CurationError
+from curation.errors import user_error
 from curation.store.access import Actor, role_of
 from curation.store.db import session_scope
 from curation.store.workspaces import list_workspaces
@@ -231,11 +231,14 @@ def new_workspace_dialog(who: Actor) -> None:
 
 
 def run(fn: Callable[[], T]) -> T | None:
-    """Call ``fn``; show a domain error as st.error (what to do) instead of a traceback."""
+    """Call ``fn``; show a user's error (domain errors, a busy or unreachable database) as st.error, not a traceback."""
     try:
         return fn()
-    except CurationError as exc:
-        error(str(exc))
+    except Exception as exc:
+        message = user_error(exc)
+        if message is None:  # a bug: Streamlit shows the traceback
+            raise
+        error(message)
         return None
 
 
