@@ -57,8 +57,8 @@ if uploads:
     ids = [u.id for u in uploads]
     last = st.session_state.get(ui.key("last_upload", cur))
     chosen = st.selectbox("Import report", ids, index=ids.index(last) if last in ids else 0,
-                          format_func=lambda i: next(f"#{u.id} · {u.created_at:%a %d %b %Y, %H:%M} · {u.filenames}"
-                                                     for u in uploads if u.id == i))
+                          format_func=lambda i: next(f"#{u.id} · {ui.local(u.created_at, cur):%a %d %b %Y, %H:%M} · "
+                                                     f"{u.filenames}" for u in uploads if u.id == i))
     upload = next(u for u in uploads if u.id == chosen)
     rep = upload.report
     cols = st.columns(4)

@@ -20,7 +20,7 @@ st.title("Drafts")
 st.write("Write or paste drafts, see what each is likely to earn with an honest interval and why, "
          "and review them together: approved drafts go to the Planner.")
 cur = ui.current()
-BOX = ui.key("one_draft", cur)  # a draft typed in one workspace stays in that workspace
+BOX, REVIEW = ui.key("one_draft", cur), ui.key("review", cur)  # a draft typed in one workspace stays there
 
 with ui.session() as s:
     card = latest_card(s, cur.workspace_id, cur.actor)
@@ -92,7 +92,7 @@ else:
     shown = drafts[["id", "text", "status", "comment", "predicted", "lower", "upper", "percentile", "updated_by",
                     "updated_at", "version"]]
     st.data_editor(
-        shown, key="review", hide_index=True, disabled=not cur.can_edit,
+        shown, key=REVIEW, hide_index=True, disabled=not cur.can_edit,
         column_order=["text", "status", "comment", "predicted", "lower", "upper", "percentile", "updated_by",
                       "updated_at"],
         column_config={
@@ -110,11 +110,11 @@ else:
     # Callbacks run before the next script run, with the versions this run showed: a teammate's newer
     # change is then refused ("changed by X at T — reload"), never silently overwritten.
     def save_review(seen: object) -> None:
-        edits = st.session_state.get("review", {}).get("edited_rows", {})
+        edits = st.session_state.get(REVIEW, {}).get("edited_rows", {})
         changed, problems = apply_review_edits(ui.engine(), cur.workspace_id, cur.actor, seen, edits)
         st.session_state["draft_notes"] = [("error", p) for p in problems] + (
             [("success", f"Saved {changed} change(s).")] if changed else [])
-        del st.session_state["review"]
+        del st.session_state[REVIEW]
 
     def review_one(draft_id: int, seen_version: int, status: str) -> None:
         try:
@@ -124,9 +124,9 @@ else:
 
     if cur.can_edit:
         st.button("Save review changes", type="primary", on_click=save_review, args=(shown,),
-                  disabled=not st.session_state.get("review", {}).get("edited_rows"))
+                  disabled=not st.session_state.get(REVIEW, {}).get("edited_rows"))
 
-    one = st.selectbox("Review one draft", list(drafts["id"]), key="review_one",
+    one = st.selectbox("Review one draft", list(drafts["id"]), key=ui.key("review_one", cur),
                        format_func=lambda i: f"#{i} {drafts.set_index('id').loc[i, 'text'][:80]}")
     row = drafts.set_index("id").loc[one]
     st.caption(ui.md_escape(f"Status: {row['status']} · last change by {row['updated_by']} "

@@ -71,7 +71,7 @@ def test_drafts_page_approves_through_the_review_table(app_db):
     shown = at.data_editor[0].value
     target = int(shown[shown.status == "draft"].iloc[0]["id"])
     pos = int(shown.index[shown.id == target][0])
-    at.session_state["review"] = {"edited_rows": {pos: {"status": "approved", "comment": "good one"}},
+    at.session_state["review_1"] = {"edited_rows": {pos: {"status": "approved", "comment": "good one"}},
                                   "added_rows": [], "deleted_rows": []}
     at.run()
     next(b for b in at.button if b.label == "Save review changes").click().run()
@@ -124,7 +124,7 @@ def test_a_stale_approval_is_refused_with_who_and_when(app_db):
     from curation.store.workspaces import set_member
 
     at = page("3_drafts.py").run()
-    draft_id = int(at.selectbox(key="review_one").value)
+    draft_id = int(at.selectbox(key="review_one_1").value)
     seen = drafts_of(app_db).set_index("id").loc[draft_id]
     with session_scope(engine_for(app_db)) as s:  # a teammate changes it after this page was drawn
         set_member(s, 1, Actor.local_user(), "mate@example.com", "editor")

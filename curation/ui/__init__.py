@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TypeVar
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -183,6 +184,12 @@ def leave_workspace() -> None:
     """After deleting this tab's workspace: forget it, so the next run opens another one of the user's."""
     st.query_params.pop(WS_PARAM, None)
     st.session_state.pop(_LAST, None)
+
+
+def local(at: object, cur: Current) -> pd.Timestamp:
+    """A stored time (UTC; SQLite hands it back without a zone) in the workspace's timezone."""
+    stamp = pd.Timestamp(at)
+    return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert(cur.timezone)
 
 
 def timezone_picker(label: str, value: str, key: str, disabled: bool = False) -> str:
