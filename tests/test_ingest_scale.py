@@ -1,13 +1,11 @@
-"""A 100,000-row legacy export parses completely and in reasonable time."""
+"""A 100,000-row legacy export parses completely."""
 
 from __future__ import annotations
 
 import csv
 import io
-import time
 from datetime import UTC, datetime, timedelta
 
-import pandas as pd
 from ingest_cases import LEGACY_HEADER, Tweet, legacy_row, snowflake
 
 from curation.ingest import parse_files
@@ -36,17 +34,10 @@ def _big_legacy_csv() -> tuple[bytes, list[str]]:
 
 def test_100k_row_legacy_csv_parses_every_row():
     data, ids = _big_legacy_csv()
-    started = time.perf_counter()
     parsed = parse_files([("tweet_activity_metrics_acme_20100101_20220101_en.csv", data)])[0]
-    elapsed = time.perf_counter() - started
     assert len(parsed.tweets) == N and parsed.rows_read == N and parsed.skipped == []
     assert set(parsed.tweets["tweet_id"]) == set(ids)
     assert parsed.tweets["n_hashtags"].sum() == (N + 2) // 3
     assert parsed.tweets["is_reply"].sum() == (N + 1) // 3
     assert parsed.tweets["text"].str.contains("&amp;").sum() == 0  # the file has &amp;
-    started = time.perf_counter()
-    pd.read_csv(io.BytesIO(data))
-    baseline = time.perf_counter() - started
-    # The target is ~2x of pandas.read_csv (measured separately); this bound only catches a
-    # regression to per-row Python, while tolerating a busy CI machine.
-    assert elapsed < max(10 * baseline, 5.0), (elapsed, baseline)
+    # Its speed beside a bare pandas.read_csv is measured by `make bench` (import_legacy_csv), not asserted.

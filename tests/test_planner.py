@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -268,12 +267,13 @@ def test_edge_cases_give_plain_reasons_instead_of_errors() -> None:
     assert plan.left_out[0].reason == "no prediction for this draft"
 
 
-def test_plan_for_100_drafts_over_14_days_is_fast() -> None:
+def test_plan_for_100_drafts_over_14_days_fills_the_fortnight_within_the_cap() -> None:
+    # Its speed is measured by `make bench` (insights_and_plan), not asserted here.
     drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=100, days=14)
-    t0 = time.perf_counter()
     plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=3, volume_factor=hyperbolic)
-    assert time.perf_counter() - t0 < 1.0
     assert len(slots) == 140 and plan.chosen_n > 10
+    per_day = pd.Series([s.at.date() for s in plan.slots]).value_counts()
+    assert per_day.max() <= 3
 
 
 def test_why_uses_the_slot_quality_notes() -> None:
