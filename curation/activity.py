@@ -23,6 +23,11 @@ def _count(items: Any, one: str, many: str) -> str:
     return f"{n:,} {one if n == 1 else many}"
 
 
+def _files(names: Any) -> str:
+    parts = [p.strip() for p in str(names or "").split(",") if p.strip()]
+    return parts[0] if len(parts) == 1 else f"{len(parts)} files"
+
+
 def _edit(d: Mapping) -> str:
     if "status" in d:
         verb = {"approved": "approved", "rejected": "rejected", "draft": "sent back to draft"}.get(d["status"],
@@ -44,7 +49,7 @@ _SAY: dict[str, Callable[[Mapping], str]] = {
     "draft.edit": _edit,
     "plan.save": lambda d: f"saved the plan \u201c{d.get('name')}\u201d with "
                            f"{_count(d.get('posts', 0), 'post', 'posts')}",
-    "upload": lambda d: f"imported {d.get('files')}: {_n(d.get('new', 0))} new tweets, "
+    "upload": lambda d: f"imported {_files(d.get('files'))}: {_n(d.get('new', 0))} new tweets, "
                         f"{_n(d.get('updated', 0))} updated",
     "upload.delete": lambda d: f"deleted upload #{d.get('upload_id', d.get('id', '?'))}",
     "member.set": lambda d: f"made {d.get('email')} {d.get('role')}",

@@ -63,4 +63,6 @@ def test_activity_reads_as_sentences():
     assert describe("a@b.com", "draft.edit", {"id": 3, "status": "approved"}) == "a@b.com approved draft #3"
     assert describe("a@b.com", "plan.save", {"id": 1, "name": "Week 49", "posts": 5}) == \
         "a@b.com saved the plan \u201cWeek 49\u201d with 5 posts"
+    assert describe("a@b.com", "upload", {"files": "a.csv, b.csv", "new": 1200, "updated": 0}) == \
+        "a@b.com imported 2 files: 1,200 new tweets, 0 updated"
     assert describe("a@b.com", "something.new", {"x": 1}) == "a@b.com something.new x 1"
