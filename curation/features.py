@@ -31,9 +31,10 @@ MIN_DOMAIN_TWEETS = 3
 # effective ridge penalty (chosen on time-ordered validation of demo and real accounts).
 TEXT_WEIGHT = 2.0
 BLOCK_HOURS = 3  # hour-of-day blocks of the time features
-# Text the vectorisers read is cut here: ordinary posts are <= 280 characters, and a 25,000-character
-# long post (or a hostile 5 MB one) would otherwise make char n-gram counts, and memory, explode.
-MAX_MODEL_TEXT = 1000
+# Text the features read is cut here: a post shows about 280 characters before "Show more", so the
+# part that earns the click fits; a 25,000-character long post (or a hostile 5 MB one) would otherwise
+# make char n-gram counts, time and memory explode (30k tweets of 1,000 random characters: 1.65 GB).
+MAX_MODEL_TEXT = 300
 # The plain form (B3 of MODELING.md): a few structure counts, reply flag, length; no account state.
 PLAIN_STRUCT = ("has_link", "hashtags", "mentions", "length", "is_reply")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
