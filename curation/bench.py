@@ -59,6 +59,15 @@ def _demo_seed(scale: int, tmp: Path) -> dict:
     return {"tweets": stats["tweets"], "seed_s": seed_s, "stats_s": stats_s}
 
 
+@case("page_switch_warm", (1, 40))
+def _page_switch_warm(scale: int, tmp: Path) -> dict:
+    """A warm page switch through the router, every page (the case drives the app with AppTest)."""
+    from curation.ui.bench_pages import page_switch
+
+    url, ws_id, _ = _seeded_db(scale, tmp)
+    return page_switch(url, ws_id)
+
+
 def run_one(name: str, size: int) -> dict:
     fn, _ = CASES[name]
     with tempfile.TemporaryDirectory() as tmp:
@@ -67,7 +76,7 @@ def run_one(name: str, size: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from curation import bench_cases, bench_pages  # noqa: F401  (registers the cases of later modules)
+    from curation import bench_cases  # noqa: F401  (registers the cases of later modules)
 
     parser = argparse.ArgumentParser(prog="python -m curation.bench")
     parser.add_argument("--case", help="run only this case")

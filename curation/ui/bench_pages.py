@@ -1,0 +1,42 @@
+"""The page-switch benchmark: every page of the app, through the router, in one warm session (AppTest)."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+from pathlib import Path
+
+PAGES = ["pages/2_insights.py", "pages/3_drafts.py", "pages/4_planner.py", "pages/6_audience.py",
+         "pages/5_workspace.py", "pages/1_import.py"]
+
+
+def page_switch(url: str, ws_id: int) -> dict:
+    """Seconds from a page link's click to the page drawn, server side, after one visit to each page."""
+    from streamlit.testing.v1 import AppTest
+
+    from curation.services import after_data_change
+    from curation.stats import workspace_stats
+    from curation.store.access import Actor
+    from curation.store.db import engine_for, session_scope
+
+    after_data_change(engine_for(url), ws_id)  # the model exists, as after `make run`
+    with session_scope(engine_for(url)) as s:
+        tweets = workspace_stats(s, ws_id, Actor.local_user())["tweets"]
+    os.environ["DATABASE_URL"] = url
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=600)
+    at.query_params["ws"] = str(ws_id)
+    start = time.perf_counter()
+    at.run()
+    first = round(time.perf_counter() - start, 3)
+    for page in PAGES:  # first visits fill the caches
+        at.switch_page(page).run()
+    warm: dict[str, float] = {}
+    for page in PAGES:
+        start = time.perf_counter()
+        at.switch_page(page).run()
+        warm[Path(page).stem.split("_", 1)[1]] = round(time.perf_counter() - start, 3)
+        if at.exception:
+            raise RuntimeError(f"{page}: {at.exception[0].message}")
+    return {"tweets": tweets, "first_run_s": first, "warm_switch_s": warm,
+            "warm_switch_max_s": max(warm.values()), "warm_switch_median_s": round(statistics.median(warm.values()), 3)}
