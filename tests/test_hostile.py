@@ -339,6 +339,17 @@ def test_hostile_input(env: Env, case: Case) -> None:
 _RUNNER = """
 import contextlib, io, json, resource, sys
 from curation.cli import main
+
+
+def peak_mb():
+    # VmHWM: this process's own peak resident memory (ru_maxrss would carry pytest's, inherited across exec)
+    try:
+        with open("/proc/self/status") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
+    except OSError:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 for name, argv in json.loads(sys.argv[1]):
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -346,7 +357,7 @@ for name, argv in json.loads(sys.argv[1]):
             code = main(argv)
         except SystemExit as exc:
             code = exc.code
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_mb()
     print(json.dumps({"step": name, "code": code, "out": out.getvalue()[-3000:], "err": err.getvalue()[-3000:],
                       "peak_mb": peak}), flush=True)
 """
