@@ -23,6 +23,9 @@ REAL = ROOT / "tests" / "fixtures" / "real"
 EXPORTS = sorted(REAL.glob("analytics_csv__hoprnet__*"))  # five months of one account's analytics, 174 tweets
 WS = "HOPR on X"
 DRAFT = "HOPR node runners: the new staking guide is live https://hoprnet.org/staking"
+MORE = ["Thread: how HOPR mixes packets so nobody can see who talks to whom https://hoprnet.org/mixnet",
+        "AMA tomorrow 16:00 CET with the HOPR core team, bring your questions",
+        "Release notes for the new node version https://medium.com/hoprnet/release"]
 PAGES = {"Import": "", "Insights": "insights", "Drafts": "drafts", "Planner": "planner", "Audience": "audience",
          "Workspace": "workspace"}
 
@@ -121,6 +124,17 @@ def test_new_workspace_upload_every_page_reload_score_approve_plan_save_ics(brow
     page.get_by_text("Status: approved").wait_for(timeout=30_000)
     shows(page, "Drafts", ws_id)
 
+    # A few more drafts pasted at once, approved one by one, so the plan has a week to fill.
+    page.get_by_text("Add many drafts (paste, or upload a CSV)").click()
+    page.get_by_label("One draft per line, or separate drafts by a blank line").fill("\n".join(MORE))
+    page.get_by_role("button", name="Add pasted drafts").click()
+    page.get_by_text(f"Added {len(MORE)} drafts.").wait_for(timeout=60_000)
+    for text in MORE:
+        choose_draft(page, draft_id_of(db_url, int(ws_id), text), text)
+        page.get_by_role("button", name="Approve", exact=True).click()
+        page.get_by_text("Status: approved").wait_for(timeout=30_000)
+    approved = {draft_id, *(draft_id_of(db_url, int(ws_id), t) for t in MORE)}
+
     # 5. Plan, rename the plan, save it for the team, download the calendar.
     visit(page, "Planner", ws_id)
     page.get_by_test_id("stFormSubmitButton").get_by_role("button").click()
@@ -148,5 +162,5 @@ def test_new_workspace_upload_every_page_reload_score_approve_plan_save_ics(brow
         plans = list_schedules(s, int(ws_id), Actor.local_user())
         demo_plans = list_schedules(s, 1, Actor.local_user())
     assert [p.name for p in plans] == ["HOPR launch week"]
-    assert {sl["draft_id"] for p in plans for sl in p.plan["slots"]} <= {draft_id}
+    assert {sl["draft_id"] for p in plans for sl in p.plan["slots"]} <= approved
     assert all(p.name != "HOPR launch week" for p in demo_plans)
