@@ -624,7 +624,14 @@ def _verdict(card: ModelCard) -> str:
             f"On these tweets the recent median alone (link or not) ranked better ({_fmt(b1['spearman'])}): clicks "
             "here follow the account's recent level more than the wording, so compare drafts with care."
         )
-    return " ".join(s for s in (first, second, third, *card.notes) if s)
+    b3 = card.metrics.get("B3")
+    fourth = ""
+    if b3 is not None and fitting.better(b3["spearman"], scorer["spearman"] + 0.05):
+        fourth = (
+            f"The plain reference model (B3: words, a few counts, hour and weekday) ranked these tweets better "
+            f"({_fmt(b3['spearman'])}); on so few tweets that gap is mostly chance, but read the ranking loosely."
+        )
+    return " ".join(s for s in (first, second, third, fourth, *card.notes) if s)
 
 
 def _versions() -> dict[str, str]:

@@ -145,9 +145,19 @@ def calibrate(
             rr, cc = np.zeros(1), None
         # Duan smearing, with the top 1 % of residuals clipped: one viral tweet must not lift them all
         clipped = np.minimum(rr, np.quantile(rr, 0.99))
-        smear.append(float(min(np.mean(np.exp(clipped)), 5.0)) if form == "ridge_log1p" else 1.0)
+        factor = float(min(np.mean(np.exp(clipped)), 5.0)) if form == "ridge_log1p" else 1.0
+        if factor != 1.0 and cc is not None and _deviance(rr, cc, 1.0) <= _deviance(rr, cc, factor):
+            factor = 1.0  # on these tweets the unsmeared level predicted the counts better: keep it
+        smear.append(factor)
         q.extend(_quantiles(rr, cc))
     return (smear[0], smear[1]), tuple(q)
+
+
+def _deviance(r: np.ndarray, c: np.ndarray, factor: float) -> float:
+    """Mean Poisson deviance of the smeared ridge_log1p mean on calibration tweets (y = expm1(c + r))."""
+    y = np.expm1(c + r)
+    pred = np.maximum(np.exp(np.minimum(c, MAX_LOG)) * factor - 1.0, 1e-6)
+    return float(mean_poisson_deviance(np.maximum(y, 0.0), pred))
 
 
 def _quantiles(r: np.ndarray, c: np.ndarray | None) -> list[float]:
