@@ -14,6 +14,7 @@ from curation.cli import command, emit, engine_of, read_files, workspace_id_of
 from curation.drafting import add_and_score, drafts_from_csv, review_drafts
 from curation.errors import CurationError
 from curation.importer import oldest_first
+from curation.modeling.util import json_safe
 from curation.scoring import active_model, set_include_replies, train_workspace
 from curation.store.access import Actor
 from curation.store.db import session_scope
@@ -101,7 +102,7 @@ def _eval_real(args: argparse.Namespace) -> int:
         raise CurationError(f"{folder} has no SOURCES.tsv: give --dir the folder of the real exports.")
     results = evaluation.run(folder, replay=not args.no_replay,
                              progress=lambda name: print(f"... {name}", file=sys.stderr, flush=True))  # fmt: skip
-    payload = {"accounts": [r.to_dict() for r in results], "summary": evaluation.summary(results)}
+    payload = json_safe({"accounts": [r.to_dict() for r in results], "summary": evaluation.summary(results)})
     emit(args, payload, evaluation.render(results))
     return 0
 
