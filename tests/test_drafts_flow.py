@@ -66,3 +66,11 @@ def test_activity_reads_as_sentences():
     assert describe("a@b.com", "upload", {"files": "a.csv, b.csv", "new": 1200, "updated": 0}) == \
         "a@b.com imported 2 files: 1,200 new tweets, 0 updated"
     assert describe("a@b.com", "something.new", {"x": 1}) == "a@b.com something.new x 1"
+
+
+def test_cli_activity_lists_changes_in_words(demo_copy, capsys):
+    assert main(["drafts", "add", "--text", "A fresh idea", "--db", demo_copy, "--workspace", WS]) == 0
+    capsys.readouterr()
+    assert main(["activity", "--limit", "3", "--db", demo_copy, "--workspace", WS]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "local@localhost added 1 draft" in lines[0] and len(lines) == 3
