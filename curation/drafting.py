@@ -113,7 +113,7 @@ def review_drafts(engine: Engine, workspace_id: int, actor: Actor, draft_ids: li
 
 
 _BASELINES = {"model": "this model", "B0": "the average alone", "B1": "link-or-not alone",
-              "B2": "structure and timing, without the words", "B3": "the account's recent median"}
+              "B2": "structure and timing, without the words", "B3": "a plain text model (words + structure)"}
 
 
 def _share(card: Mapping, key: str) -> float | None:

@@ -47,5 +47,5 @@ def model_card(card: dict) -> None:
         })
         st.caption(f"Trained on {card['n_train']:,} tweets, tested on the latest {card['n_test']:,}; "
                    f"80 % ranges held {card['interval_coverage']:.0%} of them. Scoring uses: {card['used']}. "
-                   "B0–B3 are simple rules the model must beat to be worth using.")
+                   "B0–B3 are simpler predictors the model must beat to be worth using.")
         st.plotly_chart(holdout_figure(card), key="holdout")
