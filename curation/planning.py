@@ -9,8 +9,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from sqlalchemy import Engine
 
-from curation import insights, model
+from curation import insights
 from curation.errors import CurationError, NotEnoughData
+from curation.expectation import content_expectation
 from curation.importer import tweet_accounts
 from curation.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
 from curation.scoring import active_model
@@ -42,10 +43,9 @@ def _history(url: str, workspace_id: int, data_version: int, tz: str) -> History
         handles = tweet_accounts(s, workspace_id, Actor.local_user())
     if tweets.empty:
         raise NotEnoughData("This workspace has no tweets yet. Import your history on the Import page.")
-    try:
-        expected = model.expected_without_time(tweets, tz)
-    except NotEnoughData:
-        expected = None  # the analyses fall back to a structure-only expectation
+    # Fitted once per data version (after the retrain) and read from the database by every replica;
+    # None when the history is too small: the analyses fall back to a structure-only expectation.
+    expected = content_expectation(engine_for(url), workspace_id, data_version, tz, tweets)
     by_tweet = tweets["tweet_id"].astype(str).map(handles[~handles.index.duplicated()])
     accounts = tuple(insights.accounts(pd.DataFrame({"account_handle": by_tweet})))
     return History(tweets, tz, expected, insights.choose_target(tweets), data_version, accounts)

@@ -10,8 +10,14 @@ from curation.store.access import Actor
 def after_data_change(engine: Engine, workspace_id: int, actor: Actor | None = None) -> str | None:
     """Bring derived state up to date after an import or a demo seed.
 
+    Retrains the model, then fits the content-only expectation Insights and the Planner use and
+    stores it for this data version, so no page visit (in any replica) fits it again.
     Returns a plain-language reason when no model could be trained (too little history), else None.
     """
+    from curation.expectation import refresh
     from curation.scoring import retrain_quietly
 
-    return retrain_quietly(engine, workspace_id, actor or Actor.local_user())
+    actor = actor or Actor.local_user()
+    reason = retrain_quietly(engine, workspace_id, actor)
+    refresh(engine, workspace_id, actor)
+    return reason

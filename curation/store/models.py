@@ -158,6 +158,23 @@ class ModelVersion(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class Expectation(Base):
+    """The content-only expectation (model.expected_without_time) of one data version, fitted once.
+
+    Every replica reads it instead of refitting (seconds at 50k tweets); ``values`` is JSON
+    ``{"tweet_id": [...], "expected": [...]}``, or null when the history was too small to fit it.
+    """
+
+    __tablename__ = "expectations"
+    __table_args__ = (UniqueConstraint("workspace_id", "data_version", "tz"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id", ondelete="CASCADE"), index=True)
+    data_version: Mapped[int] = mapped_column(Integer)
+    tz: Mapped[str] = mapped_column(String(64))
+    values: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Draft(Base):
     __tablename__ = "drafts"
     id: Mapped[int] = mapped_column(primary_key=True)

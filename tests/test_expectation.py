@@ -1,0 +1,95 @@
+"""The content-only expectation is fitted once per data version, kept in the database, and reused."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sqlalchemy import delete, func, select
+
+from curation import model, planning
+from curation.demo import demo_tweets, seed_demo
+from curation.importer import import_files
+from curation.services import after_data_change
+from curation.store.access import Actor, get_workspace
+from curation.store.db import session_scope
+from curation.store.expectations import store_expectation, stored_expectation
+from curation.store.models import Expectation
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the fits of model.expected_without_time."""
+    calls: list[int] = []
+    real = model.expected_without_time
+
+    def counting(tweets: pd.DataFrame, tz: str) -> pd.Series:
+        calls.append(len(tweets))
+        return real(tweets, tz)
+
+    monkeypatch.setattr(model, "expected_without_time", counting)
+    return calls
+
+
+def _version(engine, ws: int) -> int:
+    with session_scope(engine) as s:
+        return get_workspace(s, ws).data_version
+
+
+def test_expectation_is_stored_after_retrain_reused_by_visits_and_refitted_after_a_change(engine, fits):
+    ws = seed_demo(engine)
+    after_data_change(engine, ws)
+    assert len(fits) == 1  # fitted right after the retrain
+    planning._history.cache_clear()
+    first = planning.history(engine, ws, Actor.local_user()).expected
+    planning._history.cache_clear()  # another replica, or a restarted process
+    second = planning.history(engine, ws, Actor.local_user()).expected
+    assert len(fits) == 1  # both visits read the stored one
+    assert first is not None and len(first) > 100
+    pd.testing.assert_series_equal(first, second)
+    direct = model.expected_without_time(demo_tweets(), "Europe/Berlin")
+    assert set(direct.index) == set(first.index)
+
+    # New data: a new version, fitted once by the retrain, then read by the visit.
+    before = _version(engine, ws)
+    extra = demo_tweets(seed=99).head(5).assign(tweet_id=[f"9{i:017d}" for i in range(5)])
+    csv = extra.rename(columns={"tweet_id": "Tweet id", "text": "Tweet text"})
+    csv["time"] = extra["created_at"].dt.strftime("%Y-%m-%d %H:%M +0000")
+    csv["impressions"], csv["url clicks"], csv["likes"] = 100.0, 3.0, 2.0
+    data = csv[["Tweet id", "Tweet text", "time", "impressions", "url clicks", "likes"]].to_csv(index=False).encode()
+    report = import_files(engine, ws, Actor.local_user(), [("tweet_activity_metrics_x_20250101_20250201_en.csv", data)])
+    assert report.new == 5 and _version(engine, ws) == before + 1
+    after_data_change(engine, ws)
+    assert len(fits) == 3  # the direct call above, and this version's fit
+    planning._history.cache_clear()
+    third = planning.history(engine, ws, Actor.local_user()).expected
+    assert len(fits) == 3
+    assert third is not None and set(extra["tweet_id"]) <= set(third.index)
+    with session_scope(engine) as s:  # older versions' rows go
+        versions = s.scalars(select(Expectation.data_version).where(Expectation.workspace_id == ws)).all()
+    assert versions == [before + 1]
+
+
+def test_a_visit_fits_and_stores_when_no_process_has(engine, fits):
+    ws = seed_demo(engine)
+    with session_scope(engine) as s:
+        s.execute(delete(Expectation))
+    planning._history.cache_clear()
+    planning.history(engine, ws, Actor.local_user())
+    assert len(fits) == 1
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Expectation)) == 1
+
+
+def test_too_little_history_and_missing_values_round_trip(engine):
+    ws = seed_demo(engine)
+    series = pd.Series([1.5, float("nan"), 0.0], index=pd.Index(["1", "2", "3"], name="tweet_id"), name="url_clicks")
+    with session_scope(engine) as s:
+        store_expectation(s, ws, 41, "UTC", None)
+        store_expectation(s, ws, 42, "UTC", series)
+        store_expectation(s, ws, 42, "UTC", series)  # a second replica's fit of the same version: no error
+    with session_scope(engine) as s:
+        assert stored_expectation(s, ws, 41, "UTC") == (False, None)  # dropped when 42 came
+        found, back = stored_expectation(s, ws, 42, "UTC")
+        assert stored_expectation(s, ws, 43, "UTC") == (False, None)
+    assert found
+    pd.testing.assert_series_equal(back, series)
