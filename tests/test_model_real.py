@@ -90,7 +90,7 @@ def test_card_with_none_metrics_prints_without_a_traceback(demo):
 
 
 def test_evaluate_prints_a_card_whose_baseline_spearman_is_undefined(capsys):
-    # hoprnet's recent-median baseline cannot rank (ties): its Spearman is None in the card
+    # this account's recent-median baseline cannot rank (all ties): its Spearman is None in the card
     paths = [str(p) for p in ACCOUNTS["astromonkeyduck-coder/News-Fact-Checker-Test"]]
     assert main(["evaluate", *paths]) == 0
     out = capsys.readouterr().out
