@@ -304,3 +304,11 @@ def test_scoring_is_fast_enough_for_the_drafts_and_planner_pages(trained):
     grid = time.perf_counter() - t0
     assert pred.shape == (100, 200)
     assert one < 0.1 and thousand < 2.0 and grid < 1.0, (one, thousand, grid)
+
+
+def test_metrics_of_an_empty_block_are_undefined_not_an_error():
+    from curation.modeling import fitting
+
+    out = fitting.metrics(np.zeros(0), np.zeros(0))
+    assert set(out) >= {"spearman", "poisson_deviance", "d2", "mae_log1p", "top20_share"}
+    assert all(np.isnan(v) for v in out.values())

@@ -261,6 +261,8 @@ def metrics(y: np.ndarray, pred: np.ndarray) -> dict[str, float]:
     """Spearman, Poisson deviance, D², MAE on log1p, share of the target in the top 20 % by prediction."""
     y = np.asarray(y, float)
     pred = np.maximum(np.asarray(pred, float), 1e-6)
+    if not len(y):  # e.g. a validation block with no original tweets: nothing to measure, not an error
+        return dict.fromkeys(("spearman", "poisson_deviance", "d2", "mae_log1p", "top20_share"), float("nan"))
     ranked = len(y) > 1 and np.ptp(y) > 0 and np.ptp(pred) > 1e-12
     return {
         "spearman": float(spearmanr(y, pred).statistic) if ranked else float("nan"),

@@ -45,7 +45,9 @@ def model_card(card: dict) -> None:
             "typical miss (log scale)": NUM,
             "explains (Poisson D²)": NUM,
         })
+        cov = card.get("interval_coverage")
+        held = f"{cov:.0%}" if isinstance(cov, int | float) and cov == cov else "an unknown share"
         st.caption(f"Trained on {card['n_train']:,} tweets, tested on the latest {card['n_test']:,}; "
-                   f"80 % ranges held {card['interval_coverage']:.0%} of them. Scoring uses: {card['used']}. "
+                   f"80 % ranges held {held} of them. Scoring uses: {card['used']}. "
                    "B0–B3 are simpler predictors the model must beat to be worth using.")
         st.plotly_chart(holdout_figure(card), key="holdout")
