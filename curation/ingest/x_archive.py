@@ -384,17 +384,21 @@ def parse_archive(bundle: ArchiveBundle, fmt: str) -> ParsedFile:
 def _collapse_edits(frame: pd.DataFrame, initial: list[str]) -> pd.DataFrame:
     """One row per edit chain, keyed by the initial tweet id (see module docstring)."""
     ids = frame["tweet_id"].astype(object).to_numpy()
-    key = [ini or tid for ini, tid in zip(initial, ids, strict=True)]
-    order = [int(tid) for tid in ids]
-    work = frame.assign(_key=key, _order=order).sort_values(["_key", "_order"], kind="stable")
+    key = pd.Series([ini or tid for ini, tid in zip(initial, ids, strict=True)], dtype=object)
+    # Only rows of a chain of two or more need grouping (a few percent): the rest keep their row.
+    chained = key.duplicated(keep=False).to_numpy()
+    alone = frame[~chained].assign(tweet_id=key[~chained].to_numpy())
+    work = frame[chained].assign(_key=key[chained].to_numpy(), _order=[int(t) for t in ids[chained]])
+    work = work.sort_values(["_key", "_order"], kind="stable")
     grouped = work.groupby("_key", sort=False)
     latest = grouped.tail(1).set_index("_key")
     latest["created_at"] = grouped["created_at"].min()
     latest["likes"] = grouped["likes"].max()
     latest["reposts"] = grouped["reposts"].max()
     latest["tweet_id"] = latest.index.astype(str)
-    out = latest.reset_index(drop=True).drop(columns=["_order"])
-    out = out.sort_values("created_at", ascending=False, kind="stable").reset_index(drop=True)
+    out = pd.concat([alone, latest.reset_index(drop=True).drop(columns=["_order"])], ignore_index=True)
+    # Newest first; ties in the order of their key, as one sort of every row by key would leave them.
+    out = out.sort_values(["created_at", "tweet_id"], ascending=[False, True], kind="stable").reset_index(drop=True)
     return tweets_frame({c: out[c] for c in out.columns}, len(out))
 
 

@@ -37,6 +37,8 @@ def make_engine(url: str | None = None) -> Engine:
             if path and path != ":memory:":
                 cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
+            # 64 MB of page cache (default 2 MB): a 100k-tweet import maintains its indexes in memory.
+            cur.execute("PRAGMA cache_size=-65536")
             cur.close()
 
         return engine
@@ -95,10 +97,15 @@ def _driver_values(series: pd.Series, sa_type: TypeEngine, dialect: Dialect) -> 
     if isinstance(series.dtype, pd.DatetimeTZDtype):
         utc = series.dt.tz_convert("UTC")
         if dialect.name == "sqlite":  # SQLAlchemy's SQLite DATETIME storage format, vectorised
-            arr = utc.dt.strftime("%Y-%m-%d %H:%M:%S.%f").to_numpy(dtype=object)
+            text = np.datetime_as_string(utc.dt.tz_localize(None).to_numpy("datetime64[us]"), unit="us")
+            if len(text):  # ISO 'T' -> ' ' in place (strftime is 10x slower)
+                text.view(np.uint32).reshape(len(text), -1)[:, 10] = ord(" ")
+            arr = text.astype(object)
             arr[missing] = None
             return arr.tolist()
         arr = np.array(utc.dt.to_pydatetime(), dtype=object)
+    elif series.dtype == bool:  # drivers take Python bools as they are: skip the per-value processor
+        return series.to_numpy().tolist()
     else:
         arr = series.astype(object).to_numpy(copy=True)
     arr[missing] = None

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, bindparam, func, select, type_coerce, update
+from sqlalchemy import String, bindparam, func, literal, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from curation.schema import METRICS, TWEET_COLUMNS
@@ -207,16 +207,19 @@ def write_merged(
     if len(touched):
         pks = pd.Series(before["pk"].to_numpy(), index=before.index).dropna()
         known = touched.intersection(pks.index)
-        links = [int(p) for p in pks.loc[known]]
-        fresh = set(touched.difference(pks.index))
-        if fresh:  # ids the database just assigned
-            found = session.execute(
-                select(Tweet.tweet_id, Tweet.id).where(
+        links = pks.loc[known].astype("int64").to_numpy()
+        if len(links):
+            bulk_insert(session, TweetUpload.__table__, pd.DataFrame({"tweet_pk": links, "upload_id": upload_id}))
+        if len(new_rows):
+            # The ids this upload brought are exactly the rows it inserted: link them inside the
+            # database rather than reading 100k primary keys back into Python.
+            links_table = TweetUpload.__table__
+            session.execute(links_table.insert().from_select(
+                ["tweet_pk", "upload_id"],
+                select(Tweet.id, literal(upload_id)).where(
                     Tweet.workspace_id == workspace_id, Tweet.first_upload_id == upload_id
-                )
-            ).all()
-            links += [pk for tid, pk in found if tid in fresh]
-        bulk_insert(session, TweetUpload.__table__, pd.DataFrame({"tweet_pk": links, "upload_id": upload_id}))
+                ),
+            ))
 
 
 def tweet_count(session: Session, workspace_id: int) -> int:
