@@ -5,6 +5,7 @@ import streamlit as st
 from curation import insights, ui
 from curation.planning import history
 from curation.ui.charts import finding
+from curation.ui.page_data import insights_page, result_of
 
 st.title("Insights")
 st.write("What earned clicks in your own history, the times that reliably work, and what posting more "
@@ -22,13 +23,14 @@ if len(handles) > 1:
         f"This workspace mixes tweets of {len(handles)} accounts ({', '.join('@' + h for h in handles[:6])}"
         f"{' …' if len(handles) > 6 else ''}): every number below blends them. Keep one account per workspace "
         "(New workspace in the sidebar) and import each account's exports there."))
+found = insights_page(cur.workspace_id, hist, ui.engine())  # cached per data version: a warm visit only draws
 if hist.target != "url_clicks":
     st.info("This history has no url-click numbers, so the page shows engagement (likes + reposts) instead.")
 
 st.subheader(f"What earned {label}")
-worked = ui.run(lambda: insights.what_worked(hist.tweets, hist.tz, hist.target))
+worked = result_of(found["worked"])
 if worked:
-    finding(insights.what_worked_figure(worked), worked.reading, worked.table, "what-worked")
+    finding(found["worked"].figure, worked.reading, worked.table, "what-worked")
     shown = {"text": st.column_config.TextColumn("text", width="large"),
              "posted": st.column_config.DatetimeColumn("posted", format="ddd D MMM YYYY, HH:mm"),
              label: st.column_config.NumberColumn(label, format="%.0f"),
@@ -39,24 +41,24 @@ if worked:
     st.dataframe(worked.bottom.drop(columns="tweet_id"), hide_index=True, column_config=shown)
 
 st.subheader("Trend")
-tr = ui.run(lambda: insights.trend(hist.tweets, hist.tz, hist.target))
+tr = result_of(found["trend"])
 if tr:
-    finding(insights.trend_figure(tr), tr.reading, tr.table, "trend")
+    finding(found["trend"].figure, tr.reading, tr.table, "trend")
 
 st.subheader("Best times to post")
 st.caption(f"Weekday × {insights.BLOCK_HOURS}-hour blocks in {hist.tz}: how much more than expected for their "
            "content tweets there earned, shrunk toward 'no difference' where few tweets stand behind a cell. "
            "The Planner places posts by these same cells.")
-bt = ui.run(lambda: insights.best_times(hist.tweets, hist.tz, hist.expected, hist.target))
+bt = result_of(found["best_times"])
 if bt:
-    finding(insights.best_times_figure(bt), bt.reading, bt.table, "best-times")
+    finding(found["best_times"].figure, bt.reading, bt.table, "best-times")
 
 st.subheader("Quality over volume")
-vol = ui.run(lambda: insights.volume(hist.tweets, hist.tz, hist.expected, hist.target))
+vol = result_of(found["volume"])
 if vol:
-    finding(insights.volume_figure(vol), vol.reading, vol.curve, "volume")
+    finding(found["volume"].figure, vol.reading, vol.curve, "volume")
     st.metric("Daily cap the history supports", vol.cap, help=vol.cap_rule)
-growth = ui.run(lambda: insights.follower_growth(hist.tweets, hist.tz, hist.target))
+growth = result_of(found["growth"])
 if growth:
     st.subheader("What moved followers")
-    finding(insights.follower_growth_figure(growth), growth.reading, growth.table, "follower-growth")
+    finding(found["growth"].figure, growth.reading, growth.table, "follower-growth")

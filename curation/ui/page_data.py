@@ -1,0 +1,67 @@
+"""Page data cached at the edge: computed once per workspace and data version, shared by every session of a process.
+
+Keys are the workspace id, its data version and the view's settings (never a database URL, which
+may carry a password); an import bumps the data version, so the next visit computes afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from curation import insights
+from curation.errors import user_error
+from curation.planning import History
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One analysis: its finding and figure, or the message of the domain error it raised."""
+
+    value: Any = None
+    figure: Any = None
+    error: str | None = None
+
+
+def _attempt(compute: Callable[[], Any], draw: Callable[[Any], Any]) -> Outcome:
+    try:
+        value = compute()
+    except Exception as exc:
+        message = user_error(exc)
+        if message is None:  # a bug: the page shows the traceback
+            raise
+        return Outcome(error=message)
+    return Outcome(value, draw(value) if value else None)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _insights(workspace_id: int, data_version: int, tz: str, target: str, database: int,
+              _hist: History) -> dict[str, Outcome]:
+    t, e = _hist.tweets, _hist.expected
+    return {
+        "worked": _attempt(lambda: insights.what_worked(t, tz, target), insights.what_worked_figure),
+        "trend": _attempt(lambda: insights.trend(t, tz, target), insights.trend_figure),
+        "best_times": _attempt(lambda: insights.best_times(t, tz, e, target), insights.best_times_figure),
+        "volume": _attempt(lambda: insights.volume(t, tz, e, target), insights.volume_figure),
+        "growth": _attempt(lambda: insights.follower_growth(t, tz, target), insights.follower_growth_figure),
+    }
+
+
+def insights_page(workspace_id: int, hist: History, database: object) -> dict[str, Outcome]:
+    """Every Insights finding with its figure, for this data version (the caller has checked the viewer role).
+
+    ``database`` is the app's engine: its identity keeps two databases in one process (tests) apart.
+    """
+    return _insights(workspace_id, hist.data_version, hist.tz, hist.target, id(database), hist)
+
+
+def result_of(outcome: Outcome) -> Any:
+    """The outcome's finding; its error shown as st.error (as ui.run would) and None instead."""
+    if outcome.error is not None:
+        from curation.ui import error
+
+        error(outcome.error)
+    return outcome.value
