@@ -9,7 +9,7 @@ from curation.ingest import FORMATS
 from curation.services import after_data_change
 from curation.stats import workspace_stats
 from curation.store.tweets import tweets_of_upload
-from curation.ui.cards import retrain
+from curation.ui.cards import retrain, retrain_in_steps
 from curation.ui.guide import how_to_get_exports
 from curation.ui.tables import FILE_COLUMNS, PREVIEW_COLUMNS, file_table, report_warnings, skipped_table
 from curation.upload_move import import_into_new_workspace
@@ -27,6 +27,7 @@ how_to_get_exports(expanded=not uploads)
 with st.expander("Formats read"):
     st.dataframe(pd.DataFrame({"format": list(FORMATS.values())}), hide_index=True)
 
+retrain_slot = None
 PAYLOAD = ui.key("moved_files", cur)  # kept only when the upload may belong to another account
 if cur.can_edit:
     with st.form("upload", clear_on_submit=True):
@@ -39,13 +40,11 @@ if cur.can_edit:
                                              progress=lambda frac, msg: bar.progress(min(frac, 1.0), text=msg)))
         bar.empty()
         if report is not None:
-            if report.changed:
-                retrain("Updating the model with the new history",
-                        lambda: after_data_change(ui.engine(), cur.workspace_id, cur.actor))
             if getattr(report, "other_account", None):
                 st.session_state[PAYLOAD] = (report.upload_id, payload)
             st.session_state[ui.key("last_upload", cur)] = report.upload_id
             st.success(f"Imported: {report.new} new, {report.updated} updated, {report.unchanged} unchanged.")
+            retrain_slot = st.empty() if report.changed else None  # filled after the report has drawn
             with ui.session() as s:
                 uploads = list_uploads(s, cur.workspace_id, cur.actor)
     elif submitted:
@@ -107,3 +106,8 @@ c[3].metric("Days of account metrics", f"{stats['daily_days']:,}")
 if stats["by_source"]:
     st.dataframe(pd.DataFrame({"source": list(stats["by_source"]), "tweets": list(stats["by_source"].values())}),
                  hide_index=True)
+
+if retrain_slot is not None:  # the report above is on screen; the retrain runs where the user looks
+    with retrain_slot.container():
+        retrain_in_steps("Updating the model with the new history",
+                         lambda step: after_data_change(ui.engine(), cur.workspace_id, cur.actor, step=step))

@@ -6,9 +6,10 @@ import pytest
 from conftest import ROOT
 from streamlit.testing.v1 import AppTest
 
-from curation.store.access import Actor
+from curation.store.access import Actor, get_workspace
 from curation.store.db import engine_for, session_scope
 from curation.store.drafts import list_drafts
+from curation.store.expectations import stored_expectation
 
 REAL = ROOT / "tests" / "fixtures" / "real"
 
@@ -41,6 +42,12 @@ def test_import_page_uploads_real_exports_and_shows_the_report(app_db):
     report = at.dataframe[1].value
     assert list(report["rows read"]) == [119, 37, 10]
     assert set(report["format"]) == {"legacy_analytics"}
+    # The retrain ran after the report, under its status box, and stored the new version's expectation.
+    assert any(e.label.startswith("Updating the model with the new history: done") for e in at.status), \
+        [e.label for e in at.status]
+    with session_scope(engine_for(app_db)) as s:
+        version = get_workspace(s, 1).data_version
+        assert stored_expectation(s, 1, version, get_workspace(s, 1).timezone)[0]
 
 
 def test_import_page_explains_a_bad_file(app_db):

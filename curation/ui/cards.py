@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
@@ -30,6 +31,22 @@ def retrain(label: str, fn: Callable[[], T]) -> T | None:
 
     with working(label):
         return run(fn)
+
+
+def retrain_in_steps(label: str, fn: Callable[[Callable[[str], None]], T]) -> T | None:
+    """Run ``fn(step)`` under an open status box; each ``step(message)`` shows what it is doing now."""
+    from curation.ui import run
+
+    start = time.perf_counter()
+    with st.status(label, expanded=True) as status:
+        def step(message: str) -> None:
+            status.update(label=f"{label}: {message.lower()}")
+            st.write(f"{message} ({time.perf_counter() - start:.0f} s so far)")
+
+        out = run(lambda: fn(step))
+        status.update(label=f"{label}: done in {time.perf_counter() - start:.0f} s", state="complete",
+                      expanded=False)
+    return out
 
 
 def model_card(card: dict) -> None:
