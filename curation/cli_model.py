@@ -173,8 +173,8 @@ def _score(args: argparse.Namespace) -> int:
     preds = trained.predict(args.texts, at)
     out, lines = [], []
     label = trained.card.target_label
-    for text, p in zip(args.texts, preds.itertuples(), strict=True):
-        why = trained.explain(text, at[0] if at else None)
+    whys = trained.explain_many(args.texts, at[0] if at else None)
+    for text, p, why in zip(args.texts, preds.itertuples(), whys, strict=True):
         out.append({"text": text, "predicted": p.predicted, "lower": p.lower, "upper": p.upper,
                     "percentile": p.percentile, "target": trained.card.target, "up": why.up, "down": why.down,
                     "hints": why.hints})

@@ -43,7 +43,7 @@ from curation.modeling.data import (
     prepare,
     split_point,
 )
-from curation.modeling.explain import TextExplainer, structure_effects
+from curation.modeling.explain import TextExplainer, batch_text_contributions, structure_effects
 from curation.modeling.fitting import Scorer
 from curation.modeling.hints import account_hint_texts, draft_hint_texts, hint_stats
 from curation.modeling.persist import TRUSTED_TYPES, pack, unpack
@@ -162,6 +162,7 @@ class TrainedModel:
         self._w_text = np.asarray(scorer.coef[:n_text], float)
         self._w_struct, self._w_time, self._w_state = dense[:k_s], dense[k_s : k_s + k_t], dense[k_s + k_t :]
         self._explainer = TextExplainer(space, self._w_text) if n_text else None
+        self._last_text: tuple[tuple[str, ...], sp.csr_matrix] | None = None
 
     # ---- scoring: log score = draft part (text + structure) + slot part (time + state + intercept)
 
@@ -169,8 +170,16 @@ class TrainedModel:
         struct, link = self.space.draft_struct_block(texts)
         f = struct @ self._w_struct
         if self._n_text:
-            f = f + np.asarray(self.space.text_block(texts) @ self._w_text).ravel()
+            f = f + np.asarray(self._text_block(texts) @ self._w_text).ravel()
         return f, link
+
+    def _text_block(self, texts: list[str]) -> sp.csr_matrix:
+        """The drafts' text block; the last batch is kept because a page scores and then explains the same drafts."""
+        key, last = tuple(texts), self._last_text  # one read: a model is shared by the app's sessions
+        if last is None or last[0] != key:
+            last = (key, self.space.text_block(texts))
+            self._last_text = last
+        return last[1]
 
     def _slot_part(self, slots: list[pd.Timestamp]) -> np.ndarray:
         return (
@@ -234,30 +243,54 @@ class TrainedModel:
 
     def explain(self, text: str, at: pd.Timestamp | None = None, top: int = 6) -> Explanation:
         """The draft's largest multiplicative effects against the account's average tweet, plus hints."""
-        text = str(text or "")
-        slot = self._slots(at, 1)[0]
-        rows = draft_frame([text])
-        effects: dict[str, float] = {}
+        return self.explain_many([text], at, top)[0]
 
-        def add(label: str, value: float) -> None:
-            effects[label] = effects.get(label, 0.0) + float(value)
+    def explain_many(
+        self, texts: Sequence[str], at: Sequence[pd.Timestamp] | pd.Timestamp | None = None, top: int = 6
+    ) -> list[Explanation]:
+        """explain() for many drafts at once: one vectorisation, contributions as sparse row x coefficient products.
 
-        if self._explainer is not None:
-            for label, value in self._explainer.contributions(text).items():
+        ``at``: one UTC time for all drafts, one per draft, or None (the account's usual slot).
+        """
+        texts = [str(t or "") for t in texts]
+        if not texts:
+            return []
+        slots = self._slots(at, len(texts))
+        rows = draft_frame(texts)
+        records = rows.to_dict("records")
+        text_parts = (batch_text_contributions(self.space, self._w_text, texts, self._text_block(texts))
+                      if self._explainer is not None else [{} for _ in texts])  # fmt: skip
+        struct, _ = self.space.draft_struct_block(texts)
+        s_vals = struct * self._w_struct
+        time_vals = self.space.time_block(slots) @ self._w_time
+        st_all = self.space.state_block(self.state.at(slots)) * self._w_state
+        col = {c: i for i, c in enumerate(STATE_COLUMNS)}
+        reach = st_all[:, col["reach_level"]] + st_all[:, col["recent_level"]]
+        rhythm = st_all[:, [col[c] for c in VOLUME_COLUMNS]].sum(axis=1)
+        local = pd.DatetimeIndex(slots).tz_convert(self.space.tz)
+        when = [f"posted {WEEKDAYS[d]} {hm}" for d, hm in zip(local.day_of_week, local.strftime("%H:%M"), strict=True)]
+        hours = local.hour.to_numpy()
+        out = []
+        for i, row in enumerate(records):
+            effects: dict[str, float] = {}
+
+            def add(label: str, value: float, effects: dict[str, float] = effects) -> None:
+                effects[label] = effects.get(label, 0.0) + float(value)
+
+            for label, value in text_parts[i].items():
                 add(label, value)
-        s_vals = self.space.struct_block(rows, media_known=False)[0] * self._w_struct
-        for label, value in structure_effects(self.space.struct_names, s_vals, rows.iloc[0]).items():
-            add(label, value)
-        local = slot.tz_convert(self.space.tz)
-        add(f"posted {WEEKDAYS[local.weekday()]} {local:%H:%M}", self.space.time_block([slot])[0] @ self._w_time)
-        st = dict(zip(STATE_COLUMNS, self.space.state_block(self.state.at([slot]))[0] * self._w_state, strict=True))
-        add("your recent reach", st["reach_level"] + st["recent_level"])
-        add("recent posting rhythm", sum(st[c] for c in VOLUME_COLUMNS))
-
-        shown = sorted(((k, v) for k, v in effects.items() if abs(v) >= MIN_EFFECT_SHOWN), key=lambda kv: -abs(kv[1]))
-        up = [(k, round(math.exp(v), 2)) for k, v in shown if v > 0][:top]
-        down = [(k, round(math.exp(v), 2)) for k, v in shown if v < 0][:top]
-        return Explanation(up=up, down=down, hints=draft_hint_texts(self.hint_stats, rows.iloc[0], slot, self.space.tz))
+            for label, value in structure_effects(self.space.struct_names, s_vals[i], row).items():
+                add(label, value)
+            add(when[i], time_vals[i])
+            add("your recent reach", reach[i])
+            add("recent posting rhythm", rhythm[i])
+            shown = sorted(((k, v) for k, v in effects.items() if abs(v) >= MIN_EFFECT_SHOWN),
+                           key=lambda kv: -abs(kv[1]))  # fmt: skip
+            up = [(k, round(math.exp(v), 2)) for k, v in shown if v > 0][:top]
+            down = [(k, round(math.exp(v), 2)) for k, v in shown if v < 0][:top]
+            hints = draft_hint_texts(self.hint_stats, row, slots[i], self.space.tz, hour=int(hours[i]))
+            out.append(Explanation(up=up, down=down, hints=hints))
+        return out
 
     def account_hints(self) -> list[str]:
         """The account-level hints computed when the model was trained."""

@@ -160,6 +160,25 @@ def test_explanation_names_link_and_words(trained):
     assert ("no link" in dict(gm.down)) and dict(gm.down)["no link"] < 0.7
 
 
+def test_explain_many_gives_what_explain_gives_one_draft_at_a_time(trained, demo):
+    texts = [USEFUL, PROMO, FILLER, TAGGED, "", "guide guide? @ann 2026 https://t.co/x", *demo["text"].iloc[:40]]
+    slots = [local("2026-11-03 10:00") + pd.Timedelta(hours=7 * i) for i in range(len(texts))]
+    assert trained.explain_many(texts, slots) == [trained.explain(t, s) for t, s in zip(texts, slots, strict=True)]
+    assert trained.explain_many(texts) == [trained.explain(t) for t in texts]
+    assert trained.explain_many([]) == []
+
+
+def test_batched_word_effects_equal_the_per_draft_char_gram_attribution(trained, demo):
+    from curation.modeling.explain import batch_text_contributions
+
+    texts = [USEFUL, TAGGED, "Data, data and more data: the guide", *demo["text"].iloc[40:80]]
+    batch = batch_text_contributions(trained.space, trained._w_text, texts)
+    for text, got in zip(texts, batch, strict=True):
+        want = trained._explainer.contributions(text)
+        assert got.keys() == want.keys()
+        assert all(abs(got[k] - want[k]) < 1e-5 for k in want)
+
+
 def test_hints_give_the_link_effect_in_numbers_only_when_relevant(trained, demo):
     no_link = trained.explain(FILLER).hints
     link_hint = [h for h in no_link if "link" in h]

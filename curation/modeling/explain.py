@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from curation.features import URL_RE, FeatureSpace, has_number, text_for_model
 
@@ -99,4 +100,69 @@ def structure_effects(names: list[str], vals: np.ndarray, row: pd.Series) -> dic
     out["contains numbers" if has_number(row["text"]) else "no numbers"] = v["numbers"]
     if "is_reply" in v:
         out["a reply" if row["is_reply"] else "not a reply"] = v["is_reply"]
+    return out
+
+
+def _word_owner_matrix(space: FeatureSpace, docs: list[list[str]]) -> sp.csr_matrix:
+    """Binary (all words of all drafts) x char-gram matrix: which vocabulary grams each word produces."""
+    assert space.char is not None
+    words = [w for doc in docs for w in doc]
+    if not words:
+        return sp.csr_matrix((0, len(space.char.vocabulary_)), dtype=np.float32)
+    unique, inverse = np.unique(np.array(words, dtype=object), return_inverse=True)
+    # char_wb analyses each word on its own: exactly the word's grams; drafts share most words
+    m = sp.csr_matrix(space.char.transform(unique.tolist()), dtype=np.float32)
+    m.data[:] = 1.0
+    return m[inverse.ravel()]
+
+
+def batch_text_contributions(
+    space: FeatureSpace, w: np.ndarray, texts: list[str], x: sp.csr_matrix | None = None
+) -> list[dict[str, float]]:
+    """TextExplainer.contributions for many drafts with one vectorisation and sparse products.
+
+    A char n-gram's contribution (coefficient x value) is shared equally among the draft's words
+    that contain it (the owners matrix counts them per draft), then summed per word label.
+    """
+    assert space.word is not None and space.char is not None
+    n = len(texts)
+    if x is None:
+        x = space.text_block(texts)
+    x = sp.csr_matrix(x)
+    n_word = len(space.word.vocabulary_)
+    contrib = sp.csr_matrix(x.multiply(w[None, :]))
+    contrib.eliminate_zeros()
+    cw, cc = contrib[:, :n_word].tocsr(), contrib[:, n_word:].tocsr()
+    word_names = space.word.get_feature_names_out()
+    docs = [text_for_model(t).lower().split() for t in texts]
+    out: list[dict[str, float]] = [{} for _ in range(n)]
+    for d in range(n):
+        lo, hi = cw.indptr[d], cw.indptr[d + 1]
+        row = out[d]
+        for j, v in zip(cw.indices[lo:hi], cw.data[lo:hi], strict=True):
+            name = str(word_names[j])
+            label = f"the phrase '{name}'" if " " in name else _word_label(name)
+            row[label] = row.get(label, 0.0) + float(v)
+    # char grams: owners per draft and gram, then each word's share
+    m = _word_owner_matrix(space, docs)
+    doc_of = np.repeat(np.arange(n), [len(dw) for dw in docs])
+    a = sp.csr_matrix((np.ones(len(doc_of), np.float32), (doc_of, np.arange(len(doc_of)))), shape=(n, len(doc_of)))
+    owners = sp.csr_matrix(a @ m)
+    share = cc.multiply(owners.power(-1)) if owners.nnz else cc.multiply(0)
+    share = sp.csr_matrix(share)
+    per_word = np.asarray(m.multiply(share[doc_of]).sum(axis=1)).ravel() if len(doc_of) else np.zeros(0)
+    left = sp.csr_matrix(cc - cc.multiply(owners > 0))  # grams no single word owns (exact zeros otherwise)
+    left.eliminate_zeros()
+    orphan = np.asarray(left.sum(axis=1)).ravel()
+    k = 0
+    for d, words in enumerate(docs):
+        row = out[d]
+        for word in words:
+            v = float(per_word[k])
+            k += 1
+            if v != 0.0:
+                label = _word_label(word.strip(_STRIP) or word)
+                row[label] = row.get(label, 0.0) + v
+        if orphan[d] != 0.0:
+            row["the wording"] = row.get("the wording", 0.0) + float(orphan[d])
     return out

@@ -215,8 +215,10 @@ def account_hint_texts(st: dict) -> list[str]:
     return out
 
 
-def draft_hint_texts(st: dict, row: pd.Series, slot: pd.Timestamp, tz: str) -> list[str]:
-    """Only the hints that would change something about this draft."""
+def draft_hint_texts(
+    st: dict, row: pd.Series | dict, slot: pd.Timestamp, tz: str, hour: int | None = None
+) -> list[str]:
+    """Only the hints that would change something about this draft (``hour``: the slot's local hour, if known)."""
     label = st["label"]
     out: list[str] = []
     link = st.get("link")
@@ -233,7 +235,9 @@ def draft_hint_texts(st: dict, row: pd.Series, slot: pd.Timestamp, tz: str) -> l
     if notable(c) and ((asks and c["ratio"] < 1) or (not asks and c["ratio"] > 1)):
         out.append(f"Questions {_effect(c['ratio'], label)} here.")
     c = st.get("best_block")
-    if c and local_parts([slot], tz)[1][0] // BLOCK_HOURS != c["block"]:
+    if hour is None:
+        hour = int(local_parts([slot], tz)[1][0])
+    if c and hour // BLOCK_HOURS != c["block"]:
         out.append(f"Tweets posted {_block_label(c['block'])} got ×{c['ratio']:.1f} {label} here: consider that slot.")
     c = st.get("photo")
     if notable(c) and c["ratio"] > 1:
