@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from curation import insights
 from curation.errors import CurationError, NotEnoughData
 from curation.expectation import content_expectation
-from curation.importer import tweet_accounts
+from curation.importer import tweet_handles
 from curation.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
 from curation.scoring import active_model
 from curation.store.access import Actor, get_workspace, require_role
@@ -40,14 +40,13 @@ def _history(url: str, workspace_id: int, data_version: int, tz: str) -> History
 
     with session_scope(engine_for(url)) as s:
         tweets = load_tweets(s, workspace_id, Actor.local_user())
-        handles = tweet_accounts(s, workspace_id, Actor.local_user())
+        handles = tweet_handles(s, workspace_id, Actor.local_user())
     if tweets.empty:
         raise NotEnoughData("This workspace has no tweets yet. Import your history on the Import page.")
     # Fitted once per data version (after the retrain) and read from the database by every replica;
     # None when the history is too small: the analyses fall back to a structure-only expectation.
     expected = content_expectation(engine_for(url), workspace_id, data_version, tz, tweets)
-    by_tweet = tweets["tweet_id"].astype(str).map(handles[~handles.index.duplicated()])
-    accounts = tuple(insights.accounts(pd.DataFrame({"account_handle": by_tweet})))
+    accounts = tuple(insights.accounts(pd.DataFrame({"account_handle": pd.Series(handles, dtype=object)})))
     return History(tweets, tz, expected, insights.choose_target(tweets), data_version, accounts)
 
 

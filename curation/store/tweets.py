@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, bindparam, func, literal, select, type_coerce, update
+from sqlalchemy import Select, String, bindparam, func, literal, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from curation.schema import METRICS, TWEET_COLUMNS
@@ -52,11 +52,26 @@ def load_tweets(session: Session, workspace_id: int, actor: Actor, include_state
         cols += [Tweet.id.label("pk"), Tweet.text_rank, type_coerce(Tweet.metrics_as_of, String).label("metrics_as_of"),
                  Tweet.source_format]
     stmt = select(*cols).where(Tweet.workspace_id == workspace_id).order_by(Tweet.created_at, Tweet.tweet_id)
-    rows = session.execute(stmt).all()
+    rows = raw_rows(session, stmt)
     names = list(TWEET_COLUMNS) + (list(_STATE_COLUMNS) if include_state else [])
     columns = list(zip(*rows, strict=True)) if rows else [()] * len(names)
     frame = pd.DataFrame({name: pd.Series(col, dtype=object) for name, col in zip(names, columns, strict=True)})
     return normalise_tweets(frame)
+
+
+def raw_rows(session: Session, stmt: Select) -> list[tuple]:
+    """The statement's rows as the driver returns them: no per-value result processing (a third of a
+    50k-tweet read); callers normalise the columns in one vectorised step."""
+    conn = session.connection()
+    compiled = stmt.compile(dialect=conn.dialect)
+    params = compiled.construct_params()
+    args = tuple(params[k] for k in compiled.positiontup) if compiled.positiontup else params
+    cursor = conn.connection.driver_connection.cursor()  # same transaction as the session
+    try:
+        cursor.execute(compiled.string, args)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def load_for_merge(session: Session, workspace_id: int, actor: Actor) -> pd.DataFrame:
