@@ -21,6 +21,7 @@ from threadpoolctl import threadpool_limits
 
 from curation.errors import NotEnoughData
 from curation.features import (
+    CHAR_MAX_ROWS,
     LEVEL_WINDOW,
     STATE_COLUMNS,
     TIME_COLUMNS,
@@ -51,6 +52,7 @@ from curation.modeling.prior import load_prior, prior_vector
 from curation.modeling.util import iso, json_safe, utc_list
 
 __all__ = [
+    "MAX_TRAIN_ROWS",
     "MIN_TRAIN",
     "TRUSTED_TYPES",
     "Explanation",
@@ -68,6 +70,8 @@ MODEL_VERSION = "3"
 MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
 BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2
+REPLY_CHECK_ROWS = 8000  # latest learned-from tweets the with/without-replies validation reads
+B3_MAX_TRAIN = 6000  # latest training tweets the B3 baseline of the card learns from (as INNER_MAX)
 MIN_EFFECT_SHOWN = math.log(1.03)  # effects smaller than 3 % are not worth a line
 
 
@@ -345,16 +349,20 @@ def _prior_share(X: sp.csr_matrix, coef: np.ndarray, prior: np.ndarray | None) -
 
 def _replies_help(data: TrainingData, tz: str) -> tuple[bool, str]:
     """(learn from replies?, why): pooled rolling-origin validation of the plain form, scored on originals."""
-    rows, y = data.rows, data.y
+    # The question is settled on the latest REPLY_CHECK_ROWS tweets: thousands of them decide it as well as
+    # twenty thousand, and the counts are shared with the training that follows.
+    start = max(0, len(data.y) - REPLY_CHECK_ROWS)
+    counts = TextCounts.of(data.rows["text"].tolist()).rows(slice(start, None))
+    rows, y, state = data.rows.iloc[start:].reset_index(drop=True), data.y[start:], data.state.iloc[start:]
+    state = state.reset_index(drop=True)
     reply = rows["is_reply"].to_numpy(bool)
     cut = split_point(rows["created_at"], HOLDOUT_SHARE)
     n_orig = int((~reply[:cut]).sum())
     if n_orig < int(0.8 * MIN_TRAIN):
         return True, f"only {int((~reply).sum())} original tweets carry the target"
-    counts = TextCounts.of(rows["text"].tolist())
-    space = FeatureSpace.fit(rows.iloc[:cut], data.state.iloc[:cut], tz, with_reply=True,
+    space = FeatureSpace.fit(rows.iloc[:cut], state.iloc[:cut], tz, with_reply=True,
                              counts=counts.rows(slice(0, cut)), plain=True)  # fmt: skip
-    X = space.design(rows, data.state, counts=counts)
+    X = space.design(rows, state, counts=counts)
     link = rows["has_link"].to_numpy(bool)
     cand = fitting.Candidate("B3", "ridge_log1p", fitting.PLAIN_ALPHAS[0], X, True, 0)
     imp = np.ones(len(y))
@@ -531,10 +539,10 @@ def _b3_holdout(data: TrainingData, tz: str, test_from: pd.Timestamp, test_rows:
     hist = data.history.loc[~data.history["is_retweet"].to_numpy(bool)]
     values = clean_count(hist["url_clicks"]) if data.target == "url_clicks" else engagement(hist)
     ok = values.notna().to_numpy() & (hist["created_at"] < test_from).to_numpy()
-    train_rows, target = hist.loc[ok].iloc[-MAX_TRAIN_ROWS:], values.to_numpy(float)[ok][-MAX_TRAIN_ROWS:]
+    train_rows, target = hist.loc[ok].iloc[-B3_MAX_TRAIN:], values.to_numpy(float)[ok][-B3_MAX_TRAIN:]
     if len(train_rows) < 5:
         return np.full(len(test_rows), float(np.mean(data.y)))
-    return b3_predict(train_rows, target, test_rows, tz)
+    return b3_predict(train_rows, target, test_rows, tz, char=len(data.y) < CHAR_MAX_ROWS)
 
 
 def _candidate_table(vals: list[fitting.Validated], chosen: fitting.Validated) -> dict[str, dict[str, float]]:

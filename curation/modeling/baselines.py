@@ -36,12 +36,17 @@ def _dense(rows: pd.DataFrame, tz: str) -> np.ndarray:
     return np.hstack([struct, onehot])
 
 
-def b3_predict(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame, tz: str) -> np.ndarray:
-    """B3's predicted target for ``test`` from a fit on ``train`` (every tweet, replies included)."""
+def b3_predict(train: pd.DataFrame, y: np.ndarray, test: pd.DataFrame, tz: str, char: bool = True) -> np.ndarray:
+    """B3's predicted target for ``test`` from a fit on ``train`` (every tweet, replies included).
+
+    ``char`` False: without the char n-gram block (large histories, as the model itself: CHAR_MAX_ROWS).
+    """
     blocks_tr, blocks_te = [], []
     docs_tr, docs_te = _text(train), _text(test)
-    for params in ({"analyzer": "word", "ngram_range": (1, 2), "max_features": B3_MAX_WORD},
-                   {"analyzer": "char_wb", "ngram_range": (2, 5), "max_features": B3_MAX_CHAR}):  # fmt: skip
+    grams = [{"analyzer": "word", "ngram_range": (1, 2), "max_features": B3_MAX_WORD}]
+    if char:
+        grams.append({"analyzer": "char_wb", "ngram_range": (2, 5), "max_features": B3_MAX_CHAR})
+    for params in grams:
         vec = TfidfVectorizer(sublinear_tf=True, min_df=2, dtype=np.float32, **params)
         try:
             blocks_tr.append(vec.fit_transform(docs_tr))

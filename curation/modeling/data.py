@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from curation.errors import CurationError, NotEnoughData
-from curation.features import MAX_MODEL_TEXT, history_state, recent_level
+from curation.features import MAX_MODEL_TEXT, history_state, recent_level, text_structure
 
 MIN_TRAIN = 50  # eligible tweets with the target
 MIN_CLICKED = 10  # tweets with at least one url click before clicks (not engagement) are learnable
@@ -173,6 +173,7 @@ def prepare(
         )
     target_values = y.loc[sel].to_numpy(float)
     rows = history.loc[sel].reset_index(drop=True)
+    rows = pd.concat([rows, text_structure(rows["text"])], axis=1)
     row_state = state.loc[sel].reset_index(drop=True)
     row_state["recent_level"] = recent_level(target_values, rows["created_at"])
     return TrainingData(
