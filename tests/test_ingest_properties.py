@@ -102,3 +102,11 @@ def test_counts_are_whole_and_non_negative_or_empty_and_flagged(values):
             assert got == int(number) and not flagged
         else:
             assert got is pd.NA and flagged
+
+
+def test_a_16_digit_id_rounded_to_15_significant_digits_is_taken_from_its_permalink():
+    # found by hypothesis: the sheet shows 1923926941535210, a plain-looking id ending in one zero
+    tid = 1_923_926_941_535_206
+    data = "\n".join([HEADER, _row(_excel(tid, 15), tid)]).encode()
+    (p,) = parse_files([("t.csv", data)])
+    assert list(p.tweets["tweet_id"]) == [str(tid)]

@@ -190,10 +190,10 @@ def _ids_from_permalinks(ids: pd.Series, links: pd.Series, warnings: list[str]) 
     Only where the permalink's id rounds to the cell's number (so a wrong link cannot swap
     tweets), or the cell is empty; the warning says how many and why.
     """
-    # Only cells that are not plain ids, or end in the zeros of a 15-digit spreadsheet number,
-    # can be mangled: the usual file costs two vectorised checks.
+    # Only cells that are not plain ids, or end in a zero (a 16-digit id rounded to a sheet's 15
+    # significant digits ends in a single one), can be mangled: the usual file costs two vectorised checks.
     id_arr = pa.array(ids.array, pa.string())
-    maybe = pc.or_(pc.invert(pa.array(valid_ids(ids))), pc.fill_null(pc.ends_with(id_arr, "00"), False))
+    maybe = pc.or_(pc.invert(pa.array(valid_ids(ids))), pc.fill_null(pc.ends_with(id_arr, "0"), False))
     if not pc.any(maybe).as_py():
         return ids
     cand = maybe.to_numpy(zero_copy_only=False).astype(bool)
