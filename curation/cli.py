@@ -146,12 +146,13 @@ def _import(args: argparse.Namespace) -> int:
             ws_id = workspace_id_of(args, engine)
             with session_scope(engine) as session:
                 report = import_parsed(session, ws_id, actor, parsed)
-    if report.changed:
-        after_data_change(engine, ws_id)
     d = report.to_dict()
     payload = {k: d[k] for k in ("files", "new", "updated", "unchanged", "first", "last", "account_handle",
                                  "other_account", "suggested_workspace", "warnings")}
-    emit(args, payload, "\n".join(describe(report)))
+    emit(args, payload, "\n".join(describe(report)))  # the report first, as on the Import page
+    sys.stdout.flush()
+    if report.changed:  # then the retrain, its stages on stderr (stdout stays the report, or its JSON)
+        after_data_change(engine, ws_id, step=lambda message: print(f"{message}…", file=sys.stderr, flush=True))
     return 0
 
 

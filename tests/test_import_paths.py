@@ -41,3 +41,29 @@ def test_an_empty_and_a_filled_workspace_store_the_same_rows_and_links(engine):
     assert _links(engine, empty, into_empty.upload_id) == set(a["tweet_id"])
     assert _links(engine, filled, into_filled.upload_id) == set(b["tweet_id"])
     assert len(_links(engine, filled, first.upload_id)) == first.new
+
+
+def test_cli_import_prints_the_report_then_retrains_and_stores_the_expectation(sqlite_url, tmp_path):
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    from curation.store.access import get_workspace
+    from curation.store.db import engine_for
+    from curation.store.expectations import stored_expectation
+
+    archive = tmp_path / "tweets.js"
+    archive.write_bytes(archive_js(varied(history(400))))
+    proc = subprocess.run([sys.executable, "-m", "curation", "import", str(archive), "--db", sqlite_url,
+                           "--workspace", "Big", "--json"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["new"] > 300  # stdout is the report alone
+    stages = proc.stderr.splitlines()
+    assert [s for s in stages if s.startswith(("Training", "Fitting"))] == [
+        "Training the model on the whole history…", "Fitting what content alone earns, for Insights and the Planner…"]
+    with session_scope(engine_for(sqlite_url)) as s:
+        ws = get_workspace(s, 1)
+        found, expected = stored_expectation(s, ws.id, ws.data_version, ws.timezone)
+    assert found and expected is not None and len(expected) > 100
