@@ -170,6 +170,8 @@ def summary(results: list[AccountResult]) -> dict:
     n_te = np.array([r.card["n_test"] for r in clicks], float)
     cov = np.array([np.nan if r.card["interval_coverage"] is None else r.card["interval_coverage"] for r in clicks])
     ok = np.isfinite(cov)
+    widths = [r.card.get("interval_width") for r in clicks]
+    widths = [float(w) for w in widths if w is not None and math.isfinite(float(w))]
     pooled = float(np.sum(cov[ok] * n_te[ok]) / np.sum(n_te[ok])) if ok.any() else math.nan
     return {
         "mean_account_coverage": float(np.mean(cov[ok])) if ok.any() else math.nan,
@@ -178,6 +180,7 @@ def summary(results: list[AccountResult]) -> dict:
         "median_spearman_B3": float(np.nanmedian(rho_b3)) if clicks else math.nan,
         "model_beats_B2": beats,
         "pooled_coverage": pooled,
+        "median_interval_width": float(np.median(widths)) if widths else math.nan,
     }
 
 
@@ -229,6 +232,7 @@ def render(results: list[AccountResult]) -> str:
         f"{_num(s['median_spearman_model'])} vs B3 {_num(s['median_spearman_B3'])}; model (not a fallback) beats B2 "
         f"on {s['model_beats_B2']} of {s['accounts_with_clicks']}; 80% interval coverage "
         f"{_num(s['mean_account_coverage'], '.0%')} averaged over accounts, {_num(s['pooled_coverage'], '.0%')} "
-        "pooled over holdout tweets."
+        f"pooled over holdout tweets; median interval width {_num(s['median_interval_width'], '.1f')} "
+        "(median over accounts of the holdout's median upper - lower)."
     )
     return "\n".join(lines)

@@ -66,7 +66,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
 BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2
@@ -102,6 +102,7 @@ class ModelCard:
     learned_from: str = ""  # e.g. "37 original tweets and 82 replies with clicks (...)"
     prior_share: float = 0.0  # share of the score carried by the cross-account prior (0 when not used)
     form: str = ""  # the candidate in use, e.g. "B3 (alpha 3)"
+    interval_width: float = math.nan  # median width (upper - lower) of the holdout tweets' 80 % intervals
 
     def to_dict(self) -> dict:
         """JSON-safe dict (NaN becomes None, tuples become lists)."""
@@ -118,6 +119,7 @@ class ModelCard:
         card.candidates = {k: {m: math.nan if v is None else float(v) for m, v in row.items()}
                            for k, row in card.candidates.items()}  # fmt: skip
         card.interval_coverage = math.nan if card.interval_coverage is None else float(card.interval_coverage)
+        card.interval_width = math.nan if card.interval_width is None else float(card.interval_width)
         return card
 
 
@@ -487,6 +489,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
         metrics=metrics,
         candidates=_candidate_table([*vals, *b2_vals], chosen),
         interval_coverage=held.coverage,
+        interval_width=held.width,
         used=used,
         verdict="",
         holdout=[(round(float(p), 3), float(a)) for p, a in zip(held.pred, y[te], strict=True)],
@@ -514,6 +517,7 @@ class _Held:
     f: np.ndarray  # holdout log scores
     pred: np.ndarray  # holdout predictions
     coverage: float
+    width: float = math.nan  # median upper - lower
 
 
 def _holdout(
@@ -522,7 +526,10 @@ def _holdout(
     """Fit the validated candidate on the whole training part and score the holdout (intervals from validation)."""
     c = v.cand
     form = c.form
-    smear, q = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
+    smear, _ = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
+    cal = fitting.horizon_residuals(c, y, imp, offset, tr.stop, te.stop - te.start)
+    r_cal, f_cal, i_cal = cal if cal is not None else (v.resid, v.f, v.val_idx)
+    _, q = fitting.calibrate(form, r_cal, link[i_cal], fitting.centre(form, f_cal))
     fitted = fitting.fit_form(form, c.alpha, c.X[tr], y[tr], imp[tr], c.prior)
     if fitted is None:  # cannot happen for a candidate that validated; keep the holdout defined anyway
         fitted = (np.zeros(c.X.shape[1]), float(np.log1p(np.mean(y[tr]))))
@@ -530,8 +537,11 @@ def _holdout(
     f = fitting.log_score(form, *fitted, c.X[te], offset[te])
     pred = scorer.mean(f, link[te])
     lo, hi = scorer.interval(f, link[te])
-    inside = (y[te] >= np.minimum(lo, pred) - 1e-9) & (y[te] <= np.maximum(hi, pred) + 1e-9)
-    return _Held(f, pred, float(np.mean(inside)) if len(inside) else math.nan)
+    lo, hi = np.minimum(lo, pred), _upper(hi, pred)  # the interval as predict() shows it
+    inside = (y[te] >= lo - 1e-9) & (y[te] <= hi + 1e-9)
+    if not len(inside):
+        return _Held(f, pred, math.nan)
+    return _Held(f, pred, float(np.mean(inside)), float(np.median(hi - lo)))
 
 
 def _b3_holdout(data: TrainingData, tz: str, test_from: pd.Timestamp, test_rows: pd.DataFrame) -> np.ndarray:

@@ -331,3 +331,44 @@ def test_metrics_of_an_empty_block_are_undefined_not_an_error():
     out = fitting.metrics(np.zeros(0), np.zeros(0))
     assert set(out) >= {"spearman", "poisson_deviance", "d2", "mae_log1p", "top20_share"}
     assert all(np.isnan(v) for v in out.values())
+
+
+# --------------------------------------------------------------------------- interval calibration under drift
+
+
+def _drifted(seed: int, n: int = 3000):
+    """Clicks whose level rises and swings over time; the model sees the recent level (as recent_level)."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    level = 0.5 + 2.5 * t / n + 0.4 * np.sin(t / 150)
+    y = np.round(np.expm1(np.maximum(level + rng.normal(0, 0.45, n), 0)))
+    lag = np.concatenate([[0.0], [np.mean(np.log1p(y[max(0, i - 20) : i])) for i in range(1, n)]])
+    return sp.csr_matrix(np.column_stack([lag, rng.normal(size=n)])), y
+
+
+def test_calibration_blocks_are_as_long_as_the_scoring_horizon():
+    from curation.modeling import fitting
+
+    assert fitting.horizon_blocks(1000, 250) == [(500, 750), (750, 1000)]
+    assert fitting.horizon_blocks(60, 30) == [(30, 60)]  # a block needs 20 earlier rows to learn from
+    assert fitting.horizon_blocks(30, 30) == []
+
+
+def test_interval_calibrated_at_the_horizon_covers_about_80_percent_of_later_drifted_tweets():
+    from curation.modeling import fitting
+
+    covered = []
+    for seed in range(4):
+        X, y = _drifted(seed)
+        n, cut = len(y), 2400
+        ones, link = np.ones(n), np.zeros(n, bool)
+        cand = fitting.Candidate("m", "ridge_log1p", 3.0, X, True, 0)
+        r, f, idx = fitting.horizon_residuals(cand, y, ones, ones, cut, n - cut)
+        assert idx.min() == cut - 2 * (n - cut) and idx.max() == cut - 1  # only tweets before the holdout
+        _, q = fitting.calibrate("ridge_log1p", r, link[idx], f)
+        coef, b = fitting.fit_form("ridge_log1p", 3.0, X[:cut], y[:cut])
+        lo, hi = fitting.count_bounds(fitting.log_score("ridge_log1p", coef, b, X[cut:], ones[cut:]), link[cut:], q)
+        covered.append(np.mean((y[cut:] >= lo) & (y[cut:] <= hi)))
+    assert 0.75 <= np.mean(covered) <= 0.88, covered

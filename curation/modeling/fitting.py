@@ -377,6 +377,39 @@ def validate(
     return Validated(cand, m["spearman"], m, f, r, vi)
 
 
+def horizon_blocks(n: int, horizon: int, k: int = 2) -> list[tuple[int, int]]:
+    """(val_start, val_end): the last k blocks of ``horizon`` rows before row n, each after at least 20 rows."""
+    out = []
+    for i in range(k, 0, -1):
+        b, c = n - i * horizon, n - (i - 1) * horizon
+        if b >= 20:
+            out.append((b, c))
+    return out
+
+
+def horizon_residuals(
+    cand: Candidate, y: np.ndarray, imp: np.ndarray, offset: np.ndarray, n: int, horizon: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(residuals, log scores, row indices) of blocks as long as the scoring horizon, each fitted on every earlier row.
+
+    Split-conformal quantiles hold when calibration tweets are scored as the tweets they are applied to:
+    a fit on all earlier tweets predicting the next ``horizon`` of them, so the drift of reach over that
+    span is inside the residuals (shorter validation blocks saw less of it: 69 % coverage on a drifting bot).
+    """
+    rs, fs, idx = [], [], []
+    for b, c in horizon_blocks(n, horizon):
+        fitted = fit_form(cand.form, cand.alpha, cand.X[:b], y[:b], imp[:b], cand.prior)
+        if fitted is None:
+            return None
+        f = log_score(cand.form, *fitted, cand.X[b:c], offset[b:c])
+        rs.append(residuals(cand.form, f, y[b:c]))
+        fs.append(f)
+        idx.append(np.arange(b, c))
+    if not rs:
+        return None
+    return np.concatenate(rs), np.concatenate(fs), np.concatenate(idx)
+
+
 def choose(validated: Sequence[Validated]) -> Validated:
     """One-standard-error rule: the simplest candidate within one SE of the best pooled validation Spearman.
 
