@@ -36,6 +36,7 @@ from curation.store.models import (
     AuditEvent,
     DailyMetric,
     Draft,
+    Expectation,
     Member,
     ModelVersion,
     Schedule,
@@ -253,8 +254,8 @@ def delete_workspace(session: Session, workspace_id: int, actor: Actor, confirm:
     uploads = select(Upload.id).where(Upload.workspace_id == workspace_id)
     session.execute(delete(TweetUpload).where(TweetUpload.upload_id.in_(uploads)))
     # Children before parents, so this holds whether or not the database enforces ON DELETE CASCADE.
-    for table in (Tweet, DailyMetric, AccountSnapshot, AudienceId, Draft, Schedule, ModelVersion, Upload, Member,
-                  AuditEvent):
+    for table in (Tweet, DailyMetric, AccountSnapshot, AudienceId, Draft, Schedule, ModelVersion, Expectation,
+                  Upload, Member, AuditEvent):
         session.execute(delete(table).where(table.workspace_id == workspace_id)
                         .execution_options(synchronize_session=False))
     name = ws.name

@@ -93,3 +93,20 @@ def test_too_little_history_and_missing_values_round_trip(engine):
         assert stored_expectation(s, ws, 43, "UTC") == (False, None)
     assert found
     pd.testing.assert_series_equal(back, series)
+
+
+def test_deleting_a_workspace_removes_its_stored_expectation(engine):
+    from curation.team import delete_workspace
+
+    ws = seed_demo(engine)
+    series = pd.Series([1.0], index=pd.Index(["1"], name="tweet_id"))
+    with session_scope(engine) as s:
+        store_expectation(s, ws, _version_in(s, ws), "UTC", series)
+    with session_scope(engine) as s:
+        delete_workspace(s, ws, Actor.local_user(), get_workspace(s, ws).name)
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Expectation)) == 0
+
+
+def _version_in(session, ws: int) -> int:
+    return get_workspace(session, ws).data_version
