@@ -462,6 +462,10 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     c_cal = np.concatenate([fitting.centre(form, chosen.f), fitting.centre(form, held.f)])
     l_cal = np.concatenate([link[chosen.val_idx], link[te]])
     smear, q = fitting.calibrate(form, r_cal, l_cal, c_cal)
+    # The interval as the card measured it: blocks as long as the holdout, the latest ending now.
+    cal = fitting.horizon_residuals(chosen.cand, y, imp, offset, n, n - cut)
+    if cal is not None:
+        _, q = fitting.calibrate(form, cal[0], link[cal[2]], fitting.centre(form, cal[1]))
     uses_text = chosen.cand.uses_text
     is_plain = chosen.cand.name == "B3"
     space_all = FeatureSpace.fit(rows, state, tz, with_reply=with_reply, text=uses_text, counts=counts, plain=is_plain)
