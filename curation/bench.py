@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from curation.peak import peak_rss_mb
 
 CASES: dict[str, tuple[Callable[[int, Path], dict], tuple[int, ...]]] = {}
 
@@ -32,10 +33,6 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     out = fn()
     return round(time.perf_counter() - start, 3), out
-
-
-def peak_rss_mb() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _seeded_db(scale: int, tmp: Path) -> tuple[str, int, float]:

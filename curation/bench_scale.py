@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -24,19 +23,13 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
+from curation.peak import peak_rss_mb
+
 ADMIN_URL = os.environ.get("SCALE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # The issue's targets: a page switch within 1 s, import + retrain within 8x the bare parse, 1.5 GB a process.
 SWITCH_TARGET_S = 1.0
 IMPORT_RETRAIN_X_TARGET = 8.0
 MEMORY_TARGET_MB = 1500.0
-
-
-def peak_mb() -> float:
-    """This process's own peak resident memory (VmHWM; ru_maxrss can carry a parent's peak across exec)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _database(admin_url: str, name: str, create: bool) -> str:
@@ -80,7 +73,7 @@ def import_and_retrain(url: str, name: str, archive: Path) -> dict:
 
 def _worker(url: str, archive: Path, first: int, count: int, out: Path) -> None:
     rows = [import_and_retrain(url, f"scale {i}", archive) for i in range(first, first + count)]
-    out.write_text(json.dumps({"workspaces": rows, "peak_rss_mb": peak_mb()}))
+    out.write_text(json.dumps({"workspaces": rows, "peak_rss_mb": peak_rss_mb()}))
 
 
 def _switch_stats(times: list[list], pages: int) -> dict:
@@ -171,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
             "workspaces": [first, *worker["workspaces"]],
             "imports_while_serving_s": round(loaded_s, 1),
             "replicas": [{**_switch_stats(r["switches"], len(PAGES)), "errors": r["errors"]} for r in served],
-            "peak_rss_mb": {"bench (first import, archive)": peak_mb(), "import worker": worker["peak_rss_mb"],
+            "peak_rss_mb": {"bench (first import, archive)": peak_rss_mb(), "import worker": worker["peak_rss_mb"],
                             **{f"replica {i + 1}": r["peak_rss_mb"] for i, r in enumerate(served)}},
             "database_mb": round(db_mb, 1),
             "total_s": round(time.perf_counter() - began, 1),

@@ -341,13 +341,7 @@ import contextlib, io, json, resource, sys
 from curation.cli import main
 
 
-def peak_mb():
-    # VmHWM: this process's own peak resident memory (ru_maxrss would carry pytest's, inherited across exec)
-    try:
-        with open("/proc/self/status") as f:
-            return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) / 1024
-    except OSError:
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from curation.peak import peak_rss_mb as peak_mb  # this process's own peak, not pytest's
 
 
 for name, argv in json.loads(sys.argv[1]):

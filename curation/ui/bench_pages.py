@@ -54,7 +54,7 @@ def serve_switches(url: str, ws_id: int, stop: Path, out: Path) -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    from curation.bench_scale import peak_mb
+    from curation.peak import peak_rss_mb
 
     os.environ["DATABASE_URL"] = url
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=600)
@@ -72,4 +72,4 @@ def serve_switches(url: str, ws_id: int, stop: Path, out: Path) -> None:
                 errors.append(f"{page}: {at.exception[0].message}"[:300])
             if stop.exists():
                 break
-    out.write_text(json.dumps({"switches": times, "errors": errors[:5], "peak_rss_mb": peak_mb()}))
+    out.write_text(json.dumps({"switches": times, "errors": errors[:5], "peak_rss_mb": peak_rss_mb()}))
