@@ -13,10 +13,9 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
-HASHTAG_RE = re.compile(r"(?<![\w&])#\w+")
-MENTION_RE = re.compile(r"(?<![\w])@\w+")
-DIGIT_RE = re.compile(r"\d")
+from curation.text import URL_RE, domains_in, has_number, hashtags_in, mentions_in, plain, starts_with_mention
+from curation.text import text_structure as text_structure
+
 _WORDISH = re.compile(r"[^\W\d_]{2,}")  # letters only: path words of a link ("blog", "guide")
 
 # Link shorteners hide the destination: their domain says nothing about the content.
@@ -72,23 +71,18 @@ def text_for_model(text: str) -> str:
     return URL_RE.sub(_link, (text or "")[:MAX_MODEL_TEXT])
 
 
-def has_number(text: str) -> bool:
-    """A digit in the words themselves (not in links, @handles or #hashtags like #B2B)."""
-    return bool(DIGIT_RE.search(HASHTAG_RE.sub(" ", MENTION_RE.sub(" ", URL_RE.sub(" ", text)))))
-
-
 def draft_frame(texts: Sequence[str]) -> pd.DataFrame:
     """Structure columns of the canonical frame derived from draft text alone (media unknown)."""
     texts = [str(t or "") for t in texts]
-    domains = [" ".join(sorted({d for d in (link_domain(u) for u in URL_RE.findall(t)) if d})) for t in texts]
+    domains = [" ".join(domains_in(t)) for t in texts]
     return pd.DataFrame(
         {
             "text": texts,
-            "is_reply": [t.lstrip().startswith("@") for t in texts],
+            "is_reply": [starts_with_mention(t) for t in texts],
             "has_link": [bool(d) for d in domains],
             "link_domains": domains,
-            "n_hashtags": [len(HASHTAG_RE.findall(t)) for t in texts],
-            "n_mentions": [len(MENTION_RE.findall(t)) for t in texts],
+            "n_hashtags": [hashtags_in(t) for t in texts],
+            "n_mentions": [mentions_in(t) for t in texts],
             "media_type": [None] * len(texts),
         }
     )
@@ -103,22 +97,22 @@ def draft_structure(texts: Sequence[str]) -> list[dict[str, float]]:
     out = []
     for text in texts:
         text = str(text or "")
-        domains = {d for d in (link_domain(u) for u in URL_RE.findall(text)) if d}
-        plain = URL_RE.sub(" ", text)
-        tags = len(HASHTAG_RE.findall(text))
+        domains = domains_in(text)
+        no_links = plain(text)
+        tags = hashtags_in(text)
         row = {
             "has_link": float(bool(domains)),
             "n_links": float(np.log1p(len(domains))),
             "media_photo": np.nan,
             "media_video": np.nan,
             "media_gif": np.nan,
-            "mentions": float(np.log1p(len(MENTION_RE.findall(text)))),
+            "mentions": float(np.log1p(mentions_in(text))),
             "hashtags": float(np.log1p(tags)),
             "hashtags_3plus": float(tags >= 3),
-            "length": float(np.log1p(len(plain))),
-            "question": float("?" in plain),
+            "length": float(np.log1p(len(no_links))),
+            "question": float("?" in no_links),
             "numbers": float(has_number(text)),
-            "is_reply": float(text.lstrip().startswith("@")),
+            "is_reply": float(starts_with_mention(text)),
         }
         row.update({f"dom:{d}": 1.0 for d in domains})
         out.append(row)
@@ -126,21 +120,6 @@ def draft_structure(texts: Sequence[str]) -> list[dict[str, float]]:
 
 
 TEXT_STRUCT = ("_plain_len", "_question", "_numbers")  # text-derived columns prepare() computes once
-
-
-def text_structure(text: pd.Series) -> pd.DataFrame:
-    """Length and question mark of the text without links, and digits outside links/@handles/#hashtags.
-
-    Vectorised string operations; training adds these columns to its rows once, so the several
-    feature spaces fitted on the same tweets do not run the regular expressions again.
-    """
-    text = text.fillna("").astype(str)
-    plain = text.str.replace(URL_RE, " ", regex=True)
-    words = plain.str.replace(MENTION_RE, " ", regex=True).str.replace(HASHTAG_RE, " ", regex=True)
-    return pd.DataFrame({"_plain_len": plain.str.len().to_numpy(float),
-                         "_question": plain.str.contains("?", regex=False).to_numpy(float),
-                         "_numbers": words.str.contains(DIGIT_RE, regex=True).to_numpy(float)},
-                        index=text.index)  # fmt: skip
 
 
 def structure_values(rows: pd.DataFrame, domains: Sequence[str], media_known: bool = True) -> pd.DataFrame:

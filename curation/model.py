@@ -66,7 +66,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "4"
+MODEL_VERSION = "5"
 MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
 BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -14,11 +13,11 @@ import pandas as pd
 
 from curation import insights
 from curation.errors import CurationError
+from curation.text import has_link as text_has_link
 
 WEEKDAYS = insights.WEEKDAYS
 NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
 GAIN_FLOOR_SHARE = 0.01  # a post must add >= 1 % of the best draft's best prediction to be worth a slot
-_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _EPS = 1e-9
 BAR_ON = ("predicted", "lower")
 
@@ -227,8 +226,8 @@ def candidate_slots(c: PlanConstraints) -> list[pd.Timestamp]:
 
 
 def has_link(text: str) -> bool:
-    """Whether a draft carries a link (http(s)://... or www....)."""
-    return bool(_URL.search(text or ""))
+    """Whether a draft carries an external link (the rule history is imported with; a quoted post is none)."""
+    return text_has_link(text or "")
 
 
 def default_bars(drafts: pd.DataFrame, tweets: pd.DataFrame, target: str | None = None) -> np.ndarray:

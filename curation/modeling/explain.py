@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from curation.features import URL_RE, FeatureSpace, has_number, text_for_model
+from curation.features import FeatureSpace, text_for_model
+from curation.text import has_number, plain
 
 _STRIP = ".,;:!?()[]{}\"'“”‘’…-–—*"
 MAX_WORD_LABEL = 24
 
 
 def asks_question(text: str) -> bool:
-    return "?" in URL_RE.sub(" ", str(text))
+    return "?" in plain(str(text))
 
 
 def _char_grams(word: str) -> set[str]:
