@@ -165,7 +165,7 @@ def _import_legacy(n: int, tmp: Path) -> dict:
             "import_x_bare": round(imported["import_s"] / bare_s, 2)}
 
 
-@case("model", (2_000, 10_000, 50_000))
+@case("model", (2_000, 10_000, 100_000))
 def _model(n: int, tmp: Path) -> dict:
     from curation import model
 
