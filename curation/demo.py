@@ -39,6 +39,8 @@ from curation.store.access import Actor, audit, now
 from curation.store.db import session_scope
 from curation.store.models import AccountSnapshot, Draft, Workspace
 from curation.store.workspaces import create_workspace
+from curation.text import domains_in, hashtags_in, mentions_in
+from curation.text import has_link as text_has_link
 
 DEMO_WORKSPACE = "Northwind Analytics (demo)"
 DEMO_TIMEZONE = "America/New_York"
@@ -223,10 +225,11 @@ def demo_tweets(seed: int = DEMO_SEED, scale: float = 1.0) -> pd.DataFrame:
                     "text": text,
                     "is_reply": kind == "reply",
                     "is_retweet": False,
-                    "has_link": has_link,
-                    "link_domains": "northwind.io" if has_link else "",
-                    "n_hashtags": n_tags,
-                    "n_mentions": text.count("@"),
+                    # The columns an import would derive from this text (curation.text), not the generator's truth.
+                    "has_link": text_has_link(text),
+                    "link_domains": " ".join(domains_in(text)),
+                    "n_hashtags": hashtags_in(text),
+                    "n_mentions": mentions_in(text),
                     "media_type": media,
                     "lang": "en",
                     "impressions": impressions,
