@@ -13,7 +13,16 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from sklearn.preprocessing import normalize
 
-from curation.text import URL_RE, domains_in, has_number, hashtags_in, mentions_in, plain, starts_with_mention
+from curation.text import (
+    URL_RE,
+    domains_in,
+    has_number,
+    hashtags_in,
+    link_domain,
+    mentions_in,
+    plain,
+    starts_with_mention,
+)
 from curation.text import text_structure as text_structure
 
 _WORDISH = re.compile(r"[^\W\d_]{2,}")  # letters only: path words of a link ("blog", "guide")
@@ -45,13 +54,6 @@ VOLUME_COLUMNS = ("posts_3h", "posts_24h", "gap")
 CONTINUOUS = frozenset({"n_links", "mentions", "hashtags", "length", "reach_level", "posts_3h", "posts_24h", "gap",
                         "recent_level"})  # fmt: skip
 LEVEL_WINDOW = 20  # earlier learned-from tweets whose mean log1p target is the "recent level"
-
-
-def link_domain(url: str) -> str:
-    """Lower-case host of a URL without a leading www."""
-    host = re.sub(r"^(?:https?://)?", "", url, flags=re.IGNORECASE).split("/", 1)[0].split("?", 1)[0]
-    host = host.split(":", 1)[0].lower().rstrip(".,;:!?)")
-    return host[4:] if host.startswith("www.") else host
 
 
 def text_for_model(text: str) -> str:

@@ -198,6 +198,13 @@ def links(text: str) -> list[str]:
     return URL_RE.findall(text or "")
 
 
+def link_domain(url: str) -> str:
+    """Lower-case host of a URL without a leading www, on-platform hosts included (the vectoriser's view)."""
+    host = re.sub(r"^(?:https?://)?", "", url, flags=re.IGNORECASE).split("/", 1)[0].split("?", 1)[0]
+    host = host.split(":", 1)[0].lower().rstrip(".,;:!?)")
+    return host[4:] if host.startswith("www.") else host
+
+
 def quoted_posts(text: str) -> int:
     """Links to posts on X/Twitter (quotes): not links that take a reader away."""
     return len(_STATUS_RE.findall(text or ""))
