@@ -9,8 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 from scipy import stats
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -775,75 +773,6 @@ def audience_report(data: AudienceData) -> AudienceReport:
 def build_report(session: Session, workspace_id: int, actor: Actor) -> AudienceReport:
     """Load a workspace's audience data and analyse it (viewers may)."""
     return audience_report(load_audience(session, workspace_id, actor))
-
-
-# --------------------------------------------------------------------------- figures
-
-_BAND_COLOURS = {"interpersonal": "#4c9f70", "mixed": "#e0a030", "mass communication": "#4a78c2"}
-
-
-def ratio_band_figure(history: History) -> go.Figure:
-    """Shaded bands (interpersonal / mixed / mass communication) with the ratio line; rebuilt days dotted."""
-    t = history.table[history.table["ratio"].notna() & np.isfinite(history.table["ratio"])]
-    top = max(MASS_FROM * 1.6, float(t["ratio"].max()) * 1.15 if len(t) else 0.0)
-    fig = go.Figure()
-    for name, lo, hi in BANDS:
-        fig.add_hrect(
-            y0=lo, y1=min(hi, top), fillcolor=_BAND_COLOURS[name], opacity=0.15, line_width=0,
-            annotation_text=name, annotation_position="top left",
-        )
-    measured = t[t["measured"]]
-    if len(measured):
-        first, last = measured["day"].min(), measured["day"].max()
-        for segment in (t[t["day"] <= first], t[t["day"] >= last]):
-            if (~segment["measured"]).any():
-                fig.add_trace(go.Scatter(
-                    x=segment["day"], y=segment["ratio"], mode="lines", line={"dash": "dot", "color": "#555"},
-                    name="rebuilt from daily follows", hovertemplate="%{x}: %{y:.2f}<extra>rebuilt</extra>",
-                ))
-        fig.add_trace(go.Scatter(
-            x=measured["day"], y=measured["ratio"], mode="lines+markers", line={"color": "#222"},
-            name="measured", customdata=np.stack([measured["followers"].astype(float),
-                                                  measured["following"].astype(float)], axis=1),
-            hovertemplate="%{x}: %{y:.2f}<br>%{customdata[0]:,.0f} followers / %{customdata[1]:,.0f} following"
-            "<extra></extra>",
-        ))
-    elif len(t):
-        fig.add_trace(go.Scatter(x=t["day"], y=t["ratio"], mode="lines", name="ratio"))
-    if len(t):
-        # A single count (or a few days) would otherwise get a sub-second time axis.
-        first, last = pd.Timestamp(t["day"].min()), pd.Timestamp(t["day"].max())
-        pad = max(pd.Timedelta(days=15) - (last - first) / 2, pd.Timedelta(0))
-        fig.update_xaxes(type="date", range=[first - pad - pd.Timedelta(days=1), last + pad + pd.Timedelta(days=1)])
-    fig.update_layout(
-        title="Follower/friend ratio", yaxis_title="followers per followed account", yaxis_range=[0, top],
-        margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h"},
-    )
-    return fig
-
-
-def growth_figure(growth: Growth) -> go.Figure:
-    """Weekly new follows against quality (left) and against volume (right), each with a least-squares line."""
-    fig = make_subplots(rows=1, cols=2, shared_yaxes=True,
-                        subplot_titles=(growth.quality_label, "posts per week"))
-    t = growth.table
-    labels = t["week_start"].dt.strftime("%d %b %Y") if len(t) else pd.Series(dtype=str)
-    for col, x in ((1, "quality"), (2, "posts")):
-        ok = t[x].notna() & t["follows"].notna() if len(t) else pd.Series(dtype=bool)
-        fig.add_trace(go.Scatter(
-            x=t.loc[ok, x], y=t.loc[ok, "follows"], mode="markers", showlegend=False,
-            marker={"opacity": 0.7, "color": "#4a78c2"},
-            text=labels[ok], hovertemplate="week of %{text}<br>%{x:.2f}<br>%{y:.0f} new follows<extra></extra>",
-        ), row=1, col=col)
-        if ok.sum() >= 3 and t.loc[ok, x].nunique() > 1:
-            slope, icpt = np.polyfit(t.loc[ok, x].astype(float), t.loc[ok, "follows"].astype(float), 1)
-            xs = np.linspace(float(t.loc[ok, x].min()), float(t.loc[ok, x].max()), 20)
-            fig.add_trace(go.Scatter(x=xs, y=slope * xs + icpt, mode="lines", showlegend=False,
-                                     line={"color": "#888", "dash": "dash"}, hoverinfo="skip"), row=1, col=col)
-        fig.update_xaxes(title_text=growth.quality_label if col == 1 else "posts", row=1, col=col)
-    fig.update_yaxes(title_text="new follows in the week", row=1, col=1)
-    fig.update_layout(title="New follows by week: quality vs volume", margin={"l": 10, "r": 10, "t": 60, "b": 10})
-    return fig
 
 
 # --------------------------------------------------------------------------- command line

@@ -9,7 +9,6 @@ import re
 from collections.abc import Mapping
 
 import pandas as pd
-import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from curation.errors import CurationError, StaleWrite
@@ -150,21 +149,6 @@ def metrics_table(card: Mapping) -> pd.DataFrame:
                                        "typical miss (log scale)", "explains (Poisson D²)"]).astype(
         {"share of the top fifth": float, "ranks like the real order (Spearman)": float,
          "typical miss (log scale)": float, "explains (Poisson D²)": float})
-
-
-def holdout_figure(card: Mapping) -> go.Figure:
-    """Predicted vs actual on the tweets the model never saw."""
-    pairs = card.get("holdout") or []
-    label = card.get("target_label", "clicks")
-    fig = go.Figure()
-    if pairs:
-        pred, actual = zip(*pairs, strict=True)
-        fig.add_scatter(x=list(pred), y=list(actual), mode="markers", name="held-out tweets", opacity=0.6)
-        top = max(max(pred), max(actual)) * 1.05
-        fig.add_scatter(x=[0, top], y=[0, top], mode="lines", name="perfect", line={"dash": "dot"})
-    fig.update_layout(xaxis_title=f"predicted {label}", yaxis_title=f"actual {label}", height=380,
-                      margin={"t": 30}, xaxis_type="log", yaxis_type="log")
-    return fig
 
 
 def effects_frame(up: list[tuple[str, float]], down: list[tuple[str, float]]) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""History analyses behind the Insights page: each returns its numbers, a plain reading and a figure."""
+"""History analyses behind the Insights page: each returns its numbers and a plain-language reading."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 from scipy import optimize, stats
 
 from curation.errors import NotEnoughData
@@ -406,31 +405,6 @@ def what_worked(tweets: pd.DataFrame, tz: str, target: str | None = None, top_n:
     )
 
 
-def what_worked_figure(finding: WhatWorked) -> go.Figure:
-    """Horizontal bars of target per post by factor level, n in the hover."""
-    t = finding.table
-    labels = t["factor"] + ": " + t["level"].str.replace("posts with ", "").str.replace("posts of ", "")
-    fig = go.Figure(
-        go.Bar(
-            x=t["per_post"],
-            y=labels,
-            orientation="h",
-            text=[f"n={n}" for n in t["n"]],
-            customdata=np.stack([t["n"], t["median"], t["among"]], axis=1),
-            hovertemplate="%{y}<br>%{x:.2f} per post<br>median %{customdata[1]:.1f}<br>n=%{customdata[0]}"
-            " (%{customdata[2]})<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title=f"{finding.target_label.capitalize()} per post",
-        xaxis_title=f"{finding.target_label} per post",
-        yaxis={"autorange": "reversed"},
-        height=40 + 28 * len(t),
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return fig
-
-
 # --------------------------------------------------------------------------- trend
 
 
@@ -471,36 +445,6 @@ def trend(tweets: pd.DataFrame, tz: str, target: str | None = None) -> Finding:
             f"with {' and '.join(extras)}."
         )
     return Finding(table=table, reading=reading, target_label=label)
-
-
-def trend_figure(finding: Finding) -> go.Figure:
-    """Weekly per-post target (left axis) and impressions per post (right axis)."""
-    t, label = finding.table, finding.target_label
-    fig = go.Figure()
-    fig.add_scatter(
-        x=t["week_start"],
-        y=t[f"{label}_per_post"],
-        name=f"{label} per post",
-        mode="lines+markers",
-        customdata=t["posts"],
-        hovertemplate="week of %{x|%d %b %Y}<br>%{y:.2f} per post<br>%{customdata} posts<extra></extra>",
-    )
-    fig.add_scatter(
-        x=t["week_start"],
-        y=t["impressions_per_post"],
-        name="impressions per post",
-        yaxis="y2",
-        mode="lines",
-        line={"dash": "dot"},
-    )
-    fig.update_layout(
-        title=f"{label.capitalize()} and impressions per post, by week",
-        yaxis={"title": f"{label} per post"},
-        yaxis2={"title": "impressions per post", "overlaying": "y", "side": "right"},
-        legend={"orientation": "h"},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return fig
 
 
 # --------------------------------------------------------------------------- best times
@@ -593,45 +537,6 @@ def _shrink(cells: pd.DataFrame, dispersion: float) -> tuple[pd.DataFrame, float
         "unclear",
     )
     return cells, nu
-
-
-def best_times_figure(finding: BestTimes) -> go.Figure:
-    """Heatmap of the shrunk multiplier per weekday x 4-hour cell; n and P(theta > 1) in text and hover."""
-    t = finding.table
-    blocks = list(range(0, 24, BLOCK_HOURS))
-    z = t.pivot(index="weekday", columns="block", values="theta").reindex(index=range(7), columns=blocks)
-    n = t.pivot(index="weekday", columns="block", values="n").reindex(index=range(7), columns=blocks)
-    p = t.pivot(index="weekday", columns="block", values="p_better").reindex(index=range(7), columns=blocks)
-    v = t.pivot(index="weekday", columns="block", values="verdict").reindex(index=range(7), columns=blocks)
-    mark = {"good": " ★", "bad": " ▼"}
-    text = [
-        [f"×{z.iat[i, j]:.2f}{mark.get(v.iat[i, j], '')}<br>n={int(n.iat[i, j])}" for j in range(len(blocks))]
-        for i in range(7)
-    ]
-    spread = float(max(np.nanmax(np.abs(z.to_numpy() - 1.0)), 0.05))
-    fig = go.Figure(
-        go.Heatmap(
-            z=z.to_numpy(),
-            x=[f"{b:02d}–{b + BLOCK_HOURS:02d}" for b in blocks],
-            y=list(WEEKDAYS),
-            text=text,
-            texttemplate="%{text}",
-            customdata=np.dstack([n.to_numpy(), p.to_numpy()]),
-            hovertemplate="%{y} %{x}<br>×%{z:.2f} of usual<br>P(better than usual)=%{customdata[1]:.2f}"
-            "<br>n=%{customdata[0]} posts<extra></extra>",
-            colorscale="RdBu",
-            zmid=1.0,
-            zmin=1.0 - spread,
-            zmax=1.0 + spread,
-            colorbar={"title": "× usual"},
-        )
-    )
-    fig.update_layout(
-        title=f"When your posts earn more {finding.target_label} than expected ({finding.tz}); ★ reliably good",
-        yaxis={"autorange": "reversed"},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return fig
 
 
 def slot_notes(finding: BestTimes, slots: list[pd.Timestamp] | pd.DatetimeIndex) -> list[str]:
@@ -831,47 +736,6 @@ def volume(
     )
 
 
-def volume_figure(finding: Volume) -> go.Figure:
-    """Observed per-post ratio by posts per day (90 % range), the fitted multiplier, the marginal post; cap marked."""
-    t, c = finding.table, finding.curve
-    fig = go.Figure()
-    fig.add_bar(
-        x=c["posts_per_day"],
-        y=c["marginal_share"],
-        name="what the n-th post adds (× a lone post)",
-        opacity=0.35,
-        marker_color=np.where(c["within_cap"], "#2a9d8f", "#bbbbbb"),
-        yaxis="y2",
-        hovertemplate="post %{x} of the day adds ×%{y:.2f} of a lone post<extra></extra>",
-    )
-    fig.add_scatter(
-        x=t["posts_that_day"],
-        y=t["ratio"],
-        mode="markers",
-        name="observed per post (× expected)",
-        error_y={
-            "type": "data",
-            "symmetric": False,
-            "array": t["ratio_high"] - t["ratio"],
-            "arrayminus": t["ratio"] - t["ratio_low"],
-        },
-        customdata=np.stack([t["posts"], t["days"], t["label"]], axis=1),
-        hovertemplate="%{customdata[2]} posts that day<br>×%{y:.2f} of expected<br>%{customdata[0]} posts on "
-        "%{customdata[1]} days<extra></extra>",
-    )
-    fig.add_scatter(x=t["posts_that_day"], y=t["fitted"], mode="lines", name="fitted per post (× expected)")
-    fig.add_vline(x=finding.cap + 0.5, line_dash="dash", annotation_text=f"cap {finding.cap}/day")
-    fig.update_layout(
-        title=f"{finding.target_label.capitalize()} per post vs posts that day",
-        xaxis_title="posts that day",
-        yaxis={"title": "per post, × expected"},
-        yaxis2={"title": "n-th post adds, × a lone post", "overlaying": "y", "side": "right", "rangemode": "tozero"},
-        legend={"orientation": "h"},
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return fig
-
-
 def follower_growth(tweets: pd.DataFrame, tz: str, target: str | None = None) -> Finding | None:
     """Follows per post by week against quality (target per post) and volume (posts); None without follows."""
     if "follows" not in tweets:
@@ -908,29 +772,6 @@ def follower_growth(tweets: pd.DataFrame, tz: str, target: str | None = None) ->
         f"(ρ = {rho_v:.2f}) and follows per post vs posts ρ = {rho_vp:.2f}."
     )
     return Finding(table=table, reading=reading, target_label=label)
-
-
-def follower_growth_figure(finding: Finding) -> go.Figure:
-    """Weekly follows per post against target per post, marker size = posts that week."""
-    t, label = finding.table, finding.target_label
-    fig = go.Figure(
-        go.Scatter(
-            x=t[f"{label}_per_post"],
-            y=t["follows_per_post"],
-            mode="markers",
-            marker={"size": 6 + 14 * t["posts"] / max(t["posts"].max(), 1), "opacity": 0.7},
-            customdata=np.stack([t["week_start"].dt.strftime("%d %b %Y"), t["posts"], t["follows"]], axis=1),
-            hovertemplate="week of %{customdata[0]}<br>%{x:.2f} " + label + " per post<br>%{y:.2f} follows per post"
-            "<br>%{customdata[1]} posts, %{customdata[2]} follows<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title="Follows per post vs quality, by week (bigger = more posts)",
-        xaxis_title=f"{label} per post",
-        yaxis_title="follows per post",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return fig
 
 
 def volume_factor(finding: Volume) -> Callable[[int], float]:

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import pandas as pd
-import plotly.graph_objects as go
 from sqlalchemy import Engine
 
 from curation import insights
@@ -168,56 +167,6 @@ def plan_table(plan: Plan, tz: str) -> pd.DataFrame:
             "why": [s.why for s in plan.slots],
         }
     )
-
-
-def timeline_figure(plan: Plan, tz: str) -> go.Figure:
-    """The plan on a calendar: one column per local day, one marker per post at its local time, sized by prediction.
-
-    Days are categories (one tick per day, never repeated) and hours read HH:MM. Draw it only for a
-    plan with posts: an empty plan gets a sentence (empty_reading) instead.
-    """
-    local = [pd.Timestamp(s.at).tz_convert(tz) for s in plan.slots]
-    days = pd.date_range(min(local).normalize(), max(local).normalize(), freq="D") if local else []
-    day_labels = [f"{d:%a %d %b}" for d in days]
-    fig = go.Figure()
-    if plan.slots:
-        fig.add_scatter(
-            x=[f"{t:%a %d %b}" for t in local],
-            y=[t.hour + t.minute / 60 for t in local],
-            mode="markers+text",
-            text=[f"#{s.draft_id}" for s in plan.slots],
-            textposition="middle right",
-            marker={"size": [8 + 4 * max(s.predicted, 0) ** 0.5 for s in plan.slots], "color": "#1d9bf0"},
-            hovertext=[f"{t:%a %d %b %H:%M} · predicted {s.predicted:.1f} {plan.target_label}<br>{s.text[:80]}"
-                       for t, s in zip(local, plan.slots, strict=True)],
-            hoverinfo="text",
-            name="posts",
-        )
-    hours = [t.hour + t.minute / 60 for t in local] or [8.0, 18.0]
-    lo, hi = max(int(min(hours)) - 1, 0), min(int(max(hours)) + 2, 24)
-    ticks = list(range(lo, hi + 1))
-    fig.update_layout(
-        yaxis={"title": f"local time ({tz})", "range": [hi, lo], "tickvals": ticks,
-               "ticktext": [f"{h:02d}:00" for h in ticks]},
-        xaxis={"title": "day", "type": "category", "categoryorder": "array", "categoryarray": day_labels},
-        height=360, margin={"t": 20},
-    )
-    return fig
-
-
-def curve_figure(plan: Plan) -> go.Figure:
-    """Expected total against number of posts, with the plan's choice marked."""
-    fig = go.Figure()
-    if plan.curve:
-        n, total = zip(*plan.curve, strict=True)
-        fig.add_scatter(x=list(n), y=list(total), mode="lines+markers", name=f"expected total {plan.target_label}")
-        chosen = dict(plan.curve).get(plan.chosen_n)
-        if chosen is not None:
-            fig.add_scatter(x=[plan.chosen_n], y=[chosen], mode="markers", name="this plan",
-                            marker={"size": 16, "symbol": "star", "color": "#f4212e"})
-    fig.update_layout(xaxis_title="number of posts", yaxis_title=f"expected total {plan.target_label}", height=320,
-                      margin={"t": 20})
-    return fig
 
 
 def curve_reading(plan: Plan) -> str:

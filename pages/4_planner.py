@@ -7,17 +7,16 @@ from curation import ui
 from curation.exports import plan_to_csv, plan_to_ics, safe_csv
 from curation.planner import WEEKDAYS, PlanConstraints
 from curation.planning import (
-    curve_figure,
     curve_reading,
     empty_reading,
     make_plan,
     plan_from_dict,
     plan_table,
     store_plan,
-    timeline_figure,
 )
 from curation.store.drafts import list_drafts
 from curation.store.schedules import list_schedules
+from curation.ui.figures import curve_figure, timeline_figure
 
 st.title("Planner")
 st.write("Turn approved drafts into a short schedule: the strongest drafts at the times that work for this "

@@ -5,9 +5,10 @@ from datetime import date
 import streamlit as st
 
 from curation import config, ui
-from curation.audience import AudienceReport, add_snapshot, build_report, growth_figure, ratio_band_figure
+from curation.audience import AudienceReport, add_snapshot, build_report
 from curation.exports import safe_csv
 from curation.store.access import Actor
+from curation.ui.figures import growth_figure, ratio_band_figure
 
 st.title("Audience")
 cur = ui.current()

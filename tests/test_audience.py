@@ -24,9 +24,7 @@ from curation.audience import (
     band,
     build_report,
     follow_back,
-    growth_figure,
     net_follows,
-    ratio_band_figure,
     ratio_history,
     weekly_growth,
 )
@@ -38,6 +36,7 @@ from curation.store.access import Actor
 from curation.store.db import make_engine, migrate, session_scope
 from curation.store.models import AccountSnapshot, AuditEvent, Workspace
 from curation.store.workspaces import create_workspace, set_member
+from curation.ui.figures import growth_figure, ratio_band_figure
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "real"
 FOLLOWER_JS = HERE / "archive_follower_js__ajitg25__twitter-analytics__follower.js"

@@ -10,6 +10,7 @@ import pytest
 from curation import insights
 from curation.demo import DEMO_TIMEZONE, VOLUME_SLOPE, demo_tweets
 from curation.errors import NotEnoughData
+from curation.ui import figures
 
 TZ = DEMO_TIMEZONE
 
@@ -114,7 +115,7 @@ def test_best_times_falls_back_to_engagement_without_click_numbers(tweets: pd.Da
 
 
 def test_best_times_figure_is_a_heatmap_with_n_per_cell(times: insights.BestTimes) -> None:
-    fig = insights.best_times_figure(times)
+    fig = figures.best_times_figure(times)
     assert isinstance(fig, go.Figure)
     heat = fig.data[0]
     assert heat.type == "heatmap"
@@ -187,9 +188,9 @@ def test_follows_track_quality_on_the_demo(vol: insights.Volume) -> None:
 
 
 def test_volume_figure_marks_the_cap(vol: insights.Volume) -> None:
-    fig = insights.volume_figure(vol)
+    fig = figures.volume_figure(vol)
     assert any(f"cap {vol.cap}/day" in (a.text or "") for a in fig.layout.annotations)
-    assert isinstance(insights.follower_growth_figure(vol.follows), go.Figure)
+    assert isinstance(figures.follower_growth_figure(vol.follows), go.Figure)
 
 
 # --------------------------------------------------------------------------- what worked and trend
@@ -207,7 +208,7 @@ def test_what_worked_recovers_link_and_hashtag_effects(tweets: pd.DataFrame) -> 
     assert w.top["clicks"].is_monotonic_decreasing and len(w.top) == 5
     assert w.bottom["clicks"].is_monotonic_increasing
     assert w.top["clicks"].iloc[0] == tweets["url_clicks"].max()
-    assert isinstance(insights.what_worked_figure(w), go.Figure)
+    assert isinstance(figures.what_worked_figure(w), go.Figure)
 
 
 def test_trend_reading_matches_its_table(tweets: pd.DataFrame) -> None:
@@ -217,7 +218,7 @@ def test_trend_reading_matches_its_table(tweets: pd.DataFrame) -> None:
     k = len(t) // 4
     assert f"from {t['clicks_per_post'].head(k).mean():.1f}" in tr.reading
     assert f"to {t['clicks_per_post'].tail(k).mean():.1f}" in tr.reading
-    assert isinstance(insights.trend_figure(tr), go.Figure)
+    assert isinstance(figures.trend_figure(tr), go.Figure)
 
 
 def test_empty_history_raises_a_helpful_error(tweets: pd.DataFrame) -> None:
@@ -271,7 +272,7 @@ def test_cap_never_exceeds_the_busy_day_and_chart_and_sentence_agree() -> None:
     assert (vol.curve["marginal_share"] <= 1.0 + 1e-9).all()  # no bar ever rises above a lone post
     assert vol.curve["posts_per_day"].max() <= max(2 * busy, vol.cap + 1)
     assert "barely changed" not in vol.reading and f"the daily cap is {vol.cap}" in vol.reading
-    assert any(f"cap {vol.cap}/day" in (a.text or "") for a in insights.volume_figure(vol).layout.annotations)
+    assert any(f"cap {vol.cap}/day" in (a.text or "") for a in figures.volume_figure(vol).layout.annotations)
 
 
 def test_thin_volume_evidence_leans_toward_fewer_posts(tweets: pd.DataFrame) -> None:

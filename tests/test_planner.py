@@ -538,7 +538,8 @@ def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None
 
 
 def test_timeline_shows_each_day_once_and_hours_as_clock_times() -> None:
-    from curation.planning import plan_table, timeline_figure
+    from curation.planning import plan_table
+    from curation.ui.figures import timeline_figure
 
     drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=12, days=4)
     plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=3, volume_factor=hyperbolic)

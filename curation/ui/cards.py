@@ -9,7 +9,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from curation.drafting import card_sentence, holdout_figure, metrics_table
+from curation.drafting import card_sentence, metrics_table
+from curation.ui.figures import holdout_figure
 
 T = TypeVar("T")
 

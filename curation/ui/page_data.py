@@ -15,6 +15,7 @@ import streamlit as st
 from curation import insights
 from curation.errors import user_error
 from curation.planning import History
+from curation.ui import figures
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,11 @@ def _insights(workspace_id: int, data_version: int, tz: str, target: str, databa
               _hist: History) -> dict[str, Outcome]:
     t, e = _hist.tweets, _hist.expected
     return {
-        "worked": _attempt(lambda: insights.what_worked(t, tz, target), insights.what_worked_figure),
-        "trend": _attempt(lambda: insights.trend(t, tz, target), insights.trend_figure),
-        "best_times": _attempt(lambda: insights.best_times(t, tz, e, target), insights.best_times_figure),
-        "volume": _attempt(lambda: insights.volume(t, tz, e, target), insights.volume_figure),
-        "growth": _attempt(lambda: insights.follower_growth(t, tz, target), insights.follower_growth_figure),
+        "worked": _attempt(lambda: insights.what_worked(t, tz, target), figures.what_worked_figure),
+        "trend": _attempt(lambda: insights.trend(t, tz, target), figures.trend_figure),
+        "best_times": _attempt(lambda: insights.best_times(t, tz, e, target), figures.best_times_figure),
+        "volume": _attempt(lambda: insights.volume(t, tz, e, target), figures.volume_figure),
+        "growth": _attempt(lambda: insights.follower_growth(t, tz, target), figures.follower_growth_figure),
     }
 
 
