@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -13,11 +12,9 @@ from scipy import stats
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from curation.cli import command, emit, engine_of, workspace_id_of
 from curation.errors import CurationError
 from curation.insights import choose_target, target_values
 from curation.store.access import Actor, audit, bump_data_version, get_workspace, require_role
-from curation.store.db import session_scope
 from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Tweet
 
 # Band edges. "Around 1" covers accounts that follow about as many as follow them (including a
@@ -773,51 +770,3 @@ def audience_report(data: AudienceData) -> AudienceReport:
 def build_report(session: Session, workspace_id: int, actor: Actor) -> AudienceReport:
     """Load a workspace's audience data and analyse it (viewers may)."""
     return audience_report(load_audience(session, workspace_id, actor))
-
-
-# --------------------------------------------------------------------------- command line
-
-
-def _audience_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--add-snapshot", nargs=3, metavar=("DAY", "FOLLOWERS", "FOLLOWING"),
-                   help="first record typed-in counts for a day (YYYY-MM-DD)")
-
-
-def _parse_snapshot(values: list[str]) -> tuple[date, int, int]:
-    try:
-        return date.fromisoformat(values[0]), int(values[1]), int(values[2])
-    except ValueError as exc:
-        raise InvalidSnapshot(f"--add-snapshot needs DAY FOLLOWERS FOLLOWING, e.g. 2026-11-01 1200 300 ({exc}).") \
-            from exc
-
-
-@command("audience", "follower/friend ratio history, its band, follow-back counts and what moved followers",
-         _audience_args)
-def _audience(args: argparse.Namespace) -> int:
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine)
-    actor = Actor.local_user()
-    if args.add_snapshot:
-        day, followers, following = _parse_snapshot(args.add_snapshot)
-        with session_scope(engine) as session:
-            add_snapshot(session, ws_id, actor, day, followers, following)
-    with session_scope(engine) as session:
-        report = build_report(session, ws_id, actor)
-    t = report.history.table
-    shown = t.tail(20)
-    lines = [f"{report.name}: follower/friend ratio by day"]
-    if len(t) > len(shown):
-        lines.append(f"  ({len(t) - len(shown)} earlier rows not shown: use --json)")
-    for r in shown.itertuples():
-        lines.append(f"  {r.day}  {r.followers!s:>9} followers  {r.following!s:>7} following  "
-                     f"ratio {_fmt_ratio(None if pd.isna(r.ratio) else r.ratio):>6}  {r.source}")
-    fb = report.follow_back
-    lines += [
-        f"Band: {report.band or 'unknown'}",
-        f"Follow-back: {fb.reading}",
-        f"Growth: {report.growth.reading}",
-        f"Reading: {report.reading}",
-        *(f"Note: {n}" for n in report.history.notes),
-    ]
-    emit(args, report.to_dict(), "\n".join(lines))
-    return 0

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import os
@@ -23,7 +22,6 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.sql import Subquery
 
 from curation import config
-from curation.cli import command, emit, engine_of, workspace_id_of
 from curation.errors import CurationError, ImportFailed, NotFound, PermissionDenied
 from curation.exports import safe_csv
 from curation.ingest.zipread import SafeZip
@@ -50,10 +48,7 @@ from curation.store.workspaces import (
     check_role,
     check_timezone,
     create_workspace,
-    get_or_create_workspace,
     list_members,
-    remove_member,
-    set_member,
 )
 
 EXPORT_FORMAT = "curation-workspace-export"
@@ -550,107 +545,3 @@ def _restore_from(session: Session, ws: Workspace, actor: Actor, zf: SafeZip, fi
     audit(session, workspace_id, actor, "workspace.restore", source=meta.get("name"), file=filename, **asdict(report))
     bump_data_version(session, workspace_id)
     return report
-
-
-# ---------------------------------------------------------------- command line
-
-def _members_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("action", choices=["list", "add", "remove"])
-    p.add_argument("email", nargs="?", help="the member's sign-in e-mail (add, remove)")
-    p.add_argument("--role", choices=["viewer", "editor", "owner"], default="viewer", help="role for add")
-
-
-@command("members", "list, add (or change the role of) and remove workspace members", _members_args)
-def _members(args: argparse.Namespace) -> int:
-    engine = engine_of(args)
-    ws_id, actor = workspace_id_of(args, engine), Actor.local_user()
-    if args.action != "list" and not args.email:
-        raise CurationError(f"Give the e-mail to {args.action}: python -m curation members {args.action} EMAIL")
-    with session_scope(engine) as s:
-        if args.action == "add":
-            set_member(s, ws_id, actor, args.email, args.role)
-        elif args.action == "remove":
-            remove_member(s, ws_id, actor, args.email)
-        frame = members_frame(s, ws_id, actor)
-    rows = [{"email": e, "role": r} for e, r in zip(frame["e-mail"], frame["role"], strict=True)]
-    emit(args, rows, "\n".join(f"{r['role']:7} {r['email']}" for r in rows))
-    return 0
-
-
-def _export_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", type=Path, required=True, help="the zip file to write")
-
-
-@command("export", "export a workspace as a zip of CSVs plus its model card", _export_args)
-def _export(args: argparse.Namespace) -> int:
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine)
-    with session_scope(engine) as s:
-        blob = export_workspace(s, ws_id, Actor.local_user())
-    args.out.write_bytes(blob)
-    emit(args, {"file": str(args.out), "bytes": len(blob)}, f"Wrote {args.out} ({len(blob):,} bytes).")
-    return 0
-
-
-def _restore_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("file", type=Path, help="a zip made by `export` (the workspace is created if missing)")
-
-
-@command("restore", "load a workspace export into a new, empty workspace", _restore_args)
-def _restore(args: argparse.Namespace) -> int:
-    from curation.services import after_data_change
-
-    if not args.file.is_file():
-        raise CurationError(f"{args.file} is not a file. Give the path of a workspace export zip.")
-    data, engine, actor = args.file.read_bytes(), engine_of(args), Actor.local_user()
-    with session_scope(engine) as s:  # a new workspace and the restore land together, or neither does
-        ws_id = get_or_create_workspace(s, args.workspace, actor).id
-        report = restore_workspace(s, ws_id, actor, data, args.file.name)
-    after_data_change(engine, ws_id)
-    emit(args, asdict(report), f"Restored into {args.workspace!r}: " + ", ".join(
-        f"{v} {k.replace('_', ' ')}" for k, v in asdict(report).items()))
-    return 0
-
-
-def _delete_ws_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--confirm", required=True, help="the workspace's exact name")
-
-
-@command("delete-workspace", "delete a workspace and all its data (--confirm NAME)", _delete_ws_args)
-def _delete_ws(args: argparse.Namespace) -> int:
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine)
-    with session_scope(engine) as s:
-        name = delete_workspace(s, ws_id, Actor.local_user(), args.confirm)
-    emit(args, {"deleted": name}, f"Deleted workspace {name!r} and all its data.")
-    return 0
-
-
-def _delete_upload_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("upload_id", type=int, help="the upload's id (see `uploads`)")
-
-
-@command("delete-upload", "delete an upload and the tweets only it brought", _delete_upload_args)
-def _delete_upload(args: argparse.Namespace) -> int:
-    from curation.services import after_data_change
-
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine)
-    with session_scope(engine) as s:
-        removal = delete_upload(s, ws_id, Actor.local_user(), args.upload_id)
-    after_data_change(engine, ws_id)
-    emit(args, asdict(removal), f"Deleted upload {removal.upload_id} ({removal.files}): {removal.tweets_removed} "
-         f"tweets removed, {removal.tweets_kept} kept (other uploads have them), "
-         f"{removal.daily_days_removed} account days removed.")
-    return 0
-
-
-@command("uploads", "list a workspace's uploads with their ids")
-def _uploads(args: argparse.Namespace) -> int:
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine)
-    with session_scope(engine) as s:
-        frame = uploads_frame(s, ws_id, Actor.local_user())
-    emit(args, json.loads(frame.to_json(orient="records", date_format="iso")),
-         frame.to_string(index=False) if len(frame) else "No uploads.")
-    return 0

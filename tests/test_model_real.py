@@ -11,7 +11,7 @@ import pytest
 
 from curation import evaluation, model
 from curation.cli import main
-from curation.cli_model import _card_text
+from curation.cli.model import _card_text
 from curation.demo import DEMO_TIMEZONE, demo_tweets
 from curation.errors import CurationError, NotEnoughData
 from curation.modeling import data as data_mod

@@ -1,4 +1,4 @@
-"""CLI for the model and drafts: train, evaluate, score, drafts add/list."""
+"""Model commands: train, evaluate, eval-real, build-prior and score."""
 
 from __future__ import annotations
 
@@ -9,16 +9,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from curation import ingest, model
-from curation.cli import command, emit, engine_of, read_files, workspace_id_of
-from curation.drafting import add_and_score, drafts_from_csv, review_drafts
+from curation import evaluation, ingest, model
+from curation.cli.common import Subparsers, add_command, emit, engine_of, read_files, workspace_id_of
 from curation.errors import CurationError
 from curation.importer import oldest_first
+from curation.modeling import prior
 from curation.modeling.util import json_safe
 from curation.scoring import active_model, set_include_replies, train_workspace
 from curation.store.access import Actor
-from curation.store.db import session_scope
-from curation.store.drafts import STATUSES, list_drafts
 from curation.store.tweets import merge_in_memory
 from curation.store.workspaces import check_timezone
 
@@ -56,7 +54,6 @@ def _train_args(p: argparse.ArgumentParser) -> None:
                    help="learn from the account's replies too (stored as the workspace's setting)")
 
 
-@command("train", "fit, evaluate on the latest tweets and store the workspace's model", _train_args)
 def _train(args: argparse.Namespace) -> int:
     engine = engine_of(args)
     ws_id = workspace_id_of(args, engine)
@@ -74,7 +71,6 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
                    help="learn from the account's replies too, or never (default: when validation says so)")
 
 
-@command("evaluate", "train and evaluate on exports directly, without any database", _evaluate_args)
 def _evaluate(args: argparse.Namespace) -> int:
     parsed = oldest_first(ingest.parse_files(read_files(args.files)))
     frames = [p for p in parsed if len(p.tweets)]
@@ -93,10 +89,7 @@ def _eval_real_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-replay", action="store_true", help="skip the planner replay columns (faster)")
 
 
-@command("eval-real", "evaluate the model per real account in the fixtures (make eval)", _eval_real_args)
 def _eval_real(args: argparse.Namespace) -> int:
-    from curation import evaluation
-
     folder = args.dir or evaluation.REAL_DIR
     if not (folder / "SOURCES.tsv").is_file():
         raise CurationError(f"{folder} has no SOURCES.tsv: give --dir the folder of the real exports.")
@@ -113,12 +106,7 @@ def _build_prior_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=None, help="where to write prior.json (default: the shipped one)")
 
 
-@command("build-prior", "learn the small-account prior across the real fixture accounts, measure it",
-         _build_prior_args)
 def _build_prior(args: argparse.Namespace) -> int:
-    from curation import evaluation
-    from curation.modeling import prior
-
     folder = args.dir or evaluation.REAL_DIR
     if not (folder / "SOURCES.tsv").is_file():
         raise CurationError(f"{folder} has no SOURCES.tsv: give --dir the folder of the real exports.")
@@ -156,7 +144,6 @@ def _score_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--at", default=None, help="posting time, ISO 8601 (default: the account's usual time)")
 
 
-@command("score", "predict, with interval, percentile and reasons, for draft texts", _score_args)
 def _score(args: argparse.Namespace) -> int:
     engine = engine_of(args)
     found = active_model(engine, workspace_id_of(args, engine), Actor.local_user())
@@ -186,49 +173,13 @@ def _score(args: argparse.Namespace) -> int:
     return 0
 
 
-def _drafts_args(p: argparse.ArgumentParser) -> None:
-    sub = p.add_subparsers(dest="action", required=True)
-    add = sub.add_parser("add", help="add drafts (scored on insert)")
-    src = add.add_mutually_exclusive_group(required=True)
-    src.add_argument("--text", nargs="+", help="draft texts")
-    src.add_argument("--file", type=Path, help="CSV with a 'text' column")
-    add.add_argument("--approve", action="store_true", help="add them approved")
-    lst = sub.add_parser("list", help="list drafts, best first")
-    lst.add_argument("--status", choices=STATUSES)
-    review = []
-    for verb in ("approve", "reject"):
-        rv = sub.add_parser(verb, help=f"{verb} drafts by id (as on the Drafts page)")
-        rv.add_argument("ids", nargs="+", type=int, metavar="ID")
-        rv.add_argument("--comment", help="a note the team sees beside the draft")
-        review.append(rv)
-    for sp in (add, lst, *review):  # accept the common options after the action too
-        sp.add_argument("--db", default=argparse.SUPPRESS)
-        sp.add_argument("--workspace", default=argparse.SUPPRESS)
-        sp.add_argument("--json", action="store_true", default=argparse.SUPPRESS)
-
-
-@command("drafts", "add, list, approve or reject drafts", _drafts_args)
-def _drafts(args: argparse.Namespace) -> int:
-    engine = engine_of(args)
-    ws_id = workspace_id_of(args, engine)
-    actor = Actor.local_user()
-    if args.action in ("approve", "reject"):
-        done = review_drafts(engine, ws_id, actor, args.ids, "approved" if args.action == "approve" else "rejected",
-                             args.comment)
-        emit(args, [{"id": i, "status": st} for i, st in done],
-             "\n".join(f"#{i:<5} {st}" for i, st in done))
-        return 0
-    if args.action == "add":
-        texts = args.text if args.text else drafts_from_csv(args.file.read_bytes())
-        ids = add_and_score(engine, ws_id, actor, texts, "approved" if args.approve else "draft")
-        args.status = None
-    with session_scope(engine) as s:
-        frame = list_drafts(s, ws_id, actor, args.status)
-    if args.action == "add":
-        frame = frame[frame["id"].isin(ids)]
-    rows = frame.drop(columns=["updated_at"]).astype(object).where(frame.notna(), None).to_dict("records")
-    lines = [f"#{r['id']:<5} {r['status']:9s} "
-             f"{'  -  ' if r['predicted'] is None else format(r['predicted'], '5.1f')}  {r['text'][:80]}"
-             for r in rows]
-    emit(args, rows, "\n".join(lines) or "No drafts.")
-    return 0
+def register(sub: Subparsers) -> None:
+    """Add this group's subcommands."""
+    add_command(sub, "train", "fit, evaluate on the latest tweets and store the workspace's model", _train, _train_args)
+    add_command(sub, "evaluate", "train and evaluate on exports directly, without any database",
+                _evaluate, _evaluate_args)
+    add_command(sub, "eval-real", "evaluate the model per real account in the fixtures (make eval)",
+                _eval_real, _eval_real_args)
+    add_command(sub, "build-prior", "learn the small-account prior across the real fixture accounts, measure it",
+                _build_prior, _build_prior_args)
+    add_command(sub, "score", "predict, with interval, percentile and reasons, for draft texts", _score, _score_args)

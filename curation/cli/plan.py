@@ -1,4 +1,4 @@
-"""CLI for planning: `python -m curation plan` prints, saves and exports a schedule."""
+"""`plan`: print, save and export a schedule of approved drafts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from curation.cli import command, emit, engine_of, workspace_id_of
+from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
 from curation.exports import plan_to_csv, plan_to_ics
 from curation.planner import PlanConstraints
 from curation.planning import cli_hints, empty_reading, make_plan, store_plan
@@ -66,7 +66,6 @@ def _plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--save", metavar="NAME", help="save the plan in the workspace under this name")
 
 
-@command("plan", "plan approved drafts: strongest drafts at the best times, under a daily cap", _plan_args)
 def _plan(args: argparse.Namespace) -> int:
     engine = engine_of(args)
     ws_id = workspace_id_of(args, engine)
@@ -98,3 +97,9 @@ def _plan(args: argparse.Namespace) -> int:
     lines += cli_hints(plan)
     emit(args, plan.to_dict(), "\n".join(lines))
     return 0
+
+
+def register(sub: Subparsers) -> None:
+    """Add this group's subcommands."""
+    add_command(sub, "plan", "plan approved drafts: strongest drafts at the best times, under a daily cap",
+                _plan, _plan_args)
