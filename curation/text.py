@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -56,15 +56,7 @@ def count_hashtags(texts: pa.Array) -> np.ndarray:
     fullwidth ＃) are recounted in Python. (RE2's Unicode classes cost ~20 ms to compile per
     call, which is why the exact rule is not done in RE2.)
     """
-    if len(texts) == 0:
-        return np.zeros(0, np.int64)
-    counts = pc.count_substring_regex(texts, _ASCII_TAG_RE2).to_numpy(zero_copy_only=False)
-    counts = counts.astype(np.int64)
-    redo = _rows_matching(texts, _INEXACT_TAG_RE2)
-    if len(redo):
-        subset = pc.take(texts, pa.array(redo)).to_pylist()
-        counts[redo] = [_hashtags_in_one(t) for t in subset]
-    return counts
+    return _count(texts, _ASCII_TAG_RE2, _INEXACT_TAG_RE2, _hashtags_in_one)
 
 
 def _hashtags_in_one(text: str) -> int:
@@ -90,14 +82,18 @@ def count_mentions(texts: pa.Array) -> np.ndarray:
     so runs fast (RE2 has no lookbehind). Texts where that count may be wrong (an @ glued to a
     word, as in e-mail addresses, or a fullwidth ＠) are recounted with _MENTION_RE in Python.
     """
+    return _count(texts, _AT_HANDLE_RE2, _INEXACT_AT_RE2, lambda t: len(_MENTION_RE.findall(t)))
+
+
+def _count(texts: pa.Array, fast: str, inexact: str, exact: Callable[[str], int]) -> np.ndarray:
+    """Count ``fast`` per text in RE2, then recount the texts matching ``inexact`` with ``exact``."""
     if len(texts) == 0:
         return np.zeros(0, np.int64)
-    counts = pc.count_substring_regex(texts, _AT_HANDLE_RE2).to_numpy(zero_copy_only=False)
-    counts = counts.astype(np.int64)
-    redo = _rows_matching(texts, _INEXACT_AT_RE2)
+    counts = pc.count_substring_regex(texts, fast).to_numpy(zero_copy_only=False).astype(np.int64)
+    redo = _rows_matching(texts, inexact)
     if len(redo):
         subset = pc.take(texts, pa.array(redo)).to_pylist()
-        counts[redo] = [len(_MENTION_RE.findall(t)) for t in subset]
+        counts[redo] = [exact(t) for t in subset]
     return counts
 
 
