@@ -34,17 +34,16 @@ class History:
 
 
 @lru_cache(maxsize=8)
-def _history(url: str, workspace_id: int, data_version: int, tz: str) -> History:
-    from curation.store.db import engine_for
-
-    with session_scope(engine_for(url)) as s:
+def _history(engine: Engine, workspace_id: int, data_version: int, tz: str) -> History:
+    # Keyed by the engine object (one per database per process), never by a URL that holds a password.
+    with session_scope(engine) as s:
         tweets = load_tweets(s, workspace_id, Actor.local_user())
         handles = tweet_handles(s, workspace_id, Actor.local_user())
     if tweets.empty:
         raise NotEnoughData("This workspace has no tweets yet. Import your history on the Import page.")
     # Fitted once per data version (after the retrain) and read from the database by every replica;
     # None when the history is too small: the analyses fall back to a structure-only expectation.
-    expected = content_expectation(engine_for(url), workspace_id, data_version, tz, tweets)
+    expected = content_expectation(engine, workspace_id, data_version, tz, tweets)
     accounts = tuple(insights.accounts(pd.DataFrame({"account_handle": pd.Series(handles, dtype=object)})))
     return History(tweets, tz, expected, insights.choose_target(tweets), data_version, accounts)
 
@@ -55,7 +54,7 @@ def history(engine: Engine, workspace_id: int, actor: Actor) -> History:
         require_role(s, workspace_id, actor, "viewer")
         ws = get_workspace(s, workspace_id)
         version, tz = ws.data_version, ws.timezone
-    return _history(engine.url.render_as_string(hide_password=False), workspace_id, version, tz)
+    return _history(engine, workspace_id, version, tz)
 
 
 def default_constraints(tz: str, **overrides: object) -> PlanConstraints:

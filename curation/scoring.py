@@ -73,14 +73,13 @@ def train_workspace(engine: Engine, workspace_id: int, actor: Actor, force: bool
 
 
 @lru_cache(maxsize=16)
-def _load(model_version_id: int, fingerprint: str, workspace_id: int, url: str) -> model.TrainedModel:
+def _load(model_version_id: int, fingerprint: str, workspace_id: int, engine: Engine) -> model.TrainedModel:
+    # Keyed by the engine object (one per database per process), never by a URL that holds a password.
     path = artifact_path(workspace_id, fingerprint)
     if path.exists():
         return model.loads(path.read_bytes())
     # A replica without the file: the database keeps the artifact; write it back as a cache.
-    from curation.store.db import engine_for
-
-    with session_scope(engine_for(url)) as s:
+    with session_scope(engine) as s:
         blob = s.get(ModelVersion, model_version_id).artifact
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(blob)
@@ -99,8 +98,7 @@ def active_model(engine: Engine, workspace_id: int, actor: Actor) -> tuple[model
     if stale:  # saved by an older release of the model code: refit on the same data
         card = train_workspace(engine, workspace_id, Actor.local_user(), force=True)
         key = (card["model_version_id"], card["fingerprint"])
-    url = engine.url.render_as_string(hide_password=False)
-    return _load(key[0], key[1], workspace_id, url), key[0]
+    return _load(key[0], key[1], workspace_id, engine), key[0]
 
 
 def score_texts(engine: Engine, workspace_id: int, actor: Actor, texts: Sequence[str],
