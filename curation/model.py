@@ -503,7 +503,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
         timezone=tz,
         include_replies=with_reply,
         include_retweets=include_retweets,
-        notes=[f"Learned from {learned}.", *_prior_note(share), *data.notes],
+        notes=[f"Learned from {learned}.", *_prior_note(share), *_wording_note(len(y)), *data.notes],
         learned_from=learned,
         form=f"{chosen.cand.name} (alpha {alpha:g}{', shrunk toward the prior' if prior_all is not None else ''})",
         prior_share=share,
@@ -571,6 +571,14 @@ def _candidate_table(vals: list[fitting.Validated], chosen: fitting.Validated) -
         if cur is None or v is chosen or (cur["chosen"] == 0.0 and fitting.better(v.spearman, cur["spearman"])):
             table[name] = row
     return table
+
+
+def _wording_note(n: int) -> list[str]:
+    """Say when the wording is read as words only (large histories skip character fragments)."""
+    if n < CHAR_MAX_ROWS:
+        return []
+    return [f"With {n:,} tweets the wording is read as words and two-word phrases, without character "
+            "fragments: on large histories they ranked no better and cost most of the training time."]
 
 
 def _default_slot(rows: pd.DataFrame, tz: str) -> str:

@@ -190,3 +190,15 @@ def test_a_strong_penalty_keeps_the_fit_at_the_prior():
     w0 = np.array([0.5, -0.2, 0.1])
     coef, _ = fitting.fit_form("ridge_log1p", 1e9, X, y, prior=w0)
     np.testing.assert_allclose(coef, w0, atol=1e-4)
+
+
+def test_a_large_history_reads_words_only_and_the_card_says_so(demo, monkeypatch):
+    from curation import features
+
+    monkeypatch.setattr(features, "CHAR_MAX_ROWS", 1000)
+    monkeypatch.setattr(model, "CHAR_MAX_ROWS", 1000)
+    m = model.train(demo, DEMO_TIMEZONE)
+    assert any("without character fragments" in n for n in m.card.notes)
+    assert len(m.space.text_arrays()["char_terms"]) <= 1  # an empty vocabulary's placeholder at most
+    small = model.train(demo.iloc[:900], DEMO_TIMEZONE)
+    assert not any("without character fragments" in n for n in small.card.notes)
