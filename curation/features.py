@@ -38,17 +38,18 @@ MIN_DOMAIN_TWEETS = 3
 # TF-IDF values are small next to standardised dense features; scaling the text block up lowers its
 # effective ridge penalty (chosen on time-ordered validation of demo and real accounts).
 TEXT_WEIGHT = 2.0
-BLOCK_HOURS = 3  # hour-of-day blocks of the time features
+# Hour-of-day blocks of the model's time features: 3 h (8 per day) gives the ridge model finer timing
+# than the 4-hour Insights/Planner cells (facts.TIMING_CELL_HOURS), which need more posts per cell to judge.
+MODEL_HOUR_BLOCK = 3
 # Text the features read is cut here: a post shows about 280 characters before "Show more", so the
 # part that earns the click fits; a 25,000-character long post (or a hostile 5 MB one) would otherwise
 # make char n-gram counts, time and memory explode (30k tweets of 1,000 random characters: 1.65 GB).
 MAX_MODEL_TEXT = 300
 # The plain form (B3 of MODELING.md): a few structure counts, reply flag, length; no account state.
 PLAIN_STRUCT = ("has_link", "hashtags", "mentions", "length", "is_reply")
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 # Dense columns: structure_values() names the structure ones ("dom:<domain>" per account), then these.
-TIME_COLUMNS = tuple(f"wd_{d}" for d in range(7)) + tuple(f"blk_{b}" for b in range(24 // BLOCK_HOURS))
+TIME_COLUMNS = tuple(f"wd_{d}" for d in range(7)) + tuple(f"blk_{b}" for b in range(24 // MODEL_HOUR_BLOCK))
 STATE_COLUMNS = ("reach_level", "posts_3h", "posts_24h", "gap", "recent_level")
 VOLUME_COLUMNS = ("posts_3h", "posts_24h", "gap")
 CONTINUOUS = frozenset({"n_links", "mentions", "hashtags", "length", "reach_level", "posts_3h", "posts_24h", "gap",
@@ -178,7 +179,7 @@ def time_values(times: pd.Series | Sequence[pd.Timestamp], tz: str) -> np.ndarra
     wd, hour = local_parts(times, tz)
     out = np.zeros((len(wd), len(TIME_COLUMNS)))
     out[np.arange(len(wd)), wd] = 1.0
-    out[np.arange(len(wd)), 7 + hour // BLOCK_HOURS] = 1.0
+    out[np.arange(len(wd)), 7 + hour // MODEL_HOUR_BLOCK] = 1.0
     return out
 
 

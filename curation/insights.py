@@ -11,13 +11,11 @@ import pandas as pd
 from scipy import optimize, stats
 
 from curation.errors import NotEnoughData
+from curation.facts import TARGET_LABELS, TIMING_CELL_HOURS, WEEKDAYS
 
-WEEKDAYS: tuple[str, ...] = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-BLOCK_HOURS = 4  # weekday x 4-hour cells: 6 per day, 42 per week
 GOOD_P = 0.8  # a cell is "good" only when P(theta > 1) exceeds this ...
 BAD_P = 0.2  # ... and "bad" only when it is below this
 CAP_SHARE = 0.5  # daily cap: the n-th post must still add >= half of what a lone post earns
-TARGET_LABELS = {"url_clicks": "clicks", "engagement": "engagement"}
 _PRIOR_NU_BOUNDS = (0.5, 1e4)
 _SLOPE_BOUNDS = (-0.05, 5.0)
 
@@ -149,7 +147,7 @@ def _local_frame(tweets: pd.DataFrame, tz: str) -> pd.DataFrame:
     own["local_date"] = naive.dt.normalize()
     own["weekday"] = local.dt.day_of_week.astype("int64")
     own["hour"] = local.dt.hour.astype("int64")
-    own["block"] = (own["hour"] // BLOCK_HOURS) * BLOCK_HOURS
+    own["block"] = (own["hour"] // TIMING_CELL_HOURS) * TIMING_CELL_HOURS
     own["week_start"] = own["local_date"] - pd.to_timedelta(own["weekday"], unit="D")
     # Volume counts every own post of the day, including ones whose target is unknown.
     own["n_day"] = own.groupby("local_date")["local_date"].transform("size").astype("int64")
@@ -289,7 +287,7 @@ def _fmt(x: float) -> str:
 
 def cell_label(weekday: int, block: int) -> str:
     """'Tue 08-12' for weekday 1, block 8."""
-    return f"{WEEKDAYS[weekday]} {block:02d}–{block + BLOCK_HOURS:02d}"
+    return f"{WEEKDAYS[weekday]} {block:02d}–{block + TIMING_CELL_HOURS:02d}"
 
 
 # --------------------------------------------------------------------------- what worked
@@ -474,14 +472,14 @@ def best_times(
     e = frame["E"] * (_hyperbolic(frame["n_day"], b) if control_volume else 1.0)
     frame = frame.assign(E=e * frame["O"].sum() / e.sum())
 
-    grid = pd.MultiIndex.from_product([range(7), range(0, 24, BLOCK_HOURS)], names=["weekday", "block"])
+    grid = pd.MultiIndex.from_product([range(7), range(0, 24, TIMING_CELL_HOURS)], names=["weekday", "block"])
     cells = frame.groupby(["weekday", "block"]).agg(n=("O", "size"), observed=("O", "sum"), expected=("E", "sum"))
     cells = cells.reindex(grid, fill_value=0).reset_index()
     cells.insert(2, "cell", [cell_label(w, bl) for w, bl in zip(cells["weekday"], cells["block"], strict=True)])
     cells, nu = _shrink(cells, dispersion)
     blocks = frame.groupby("block").agg(n=("O", "size"), observed=("O", "sum"), expected=("E", "sum"))
-    blocks = blocks.reindex(range(0, 24, BLOCK_HOURS), fill_value=0).reset_index()
-    blocks.insert(1, "hours", [f"{bl:02d}–{bl + BLOCK_HOURS:02d}" for bl in blocks["block"]])
+    blocks = blocks.reindex(range(0, 24, TIMING_CELL_HOURS), fill_value=0).reset_index()
+    blocks.insert(1, "hours", [f"{bl:02d}–{bl + TIMING_CELL_HOURS:02d}" for bl in blocks["block"]])
     blocks, _ = _shrink(blocks, dispersion)
 
     good = cells[cells["verdict"] == "good"].sort_values("p_better", ascending=False)
@@ -544,7 +542,7 @@ def slot_notes(finding: BestTimes, slots: list[pd.Timestamp] | pd.DatetimeIndex)
     theta, verdict, prob = (finding.table.set_index(["weekday", "block"])[c] for c in ("theta", "verdict", "p_better"))
     notes = []
     for at in pd.DatetimeIndex(slots).tz_convert(finding.tz):
-        key = (at.weekday(), (at.hour // BLOCK_HOURS) * BLOCK_HOURS)
+        key = (at.weekday(), (at.hour // TIMING_CELL_HOURS) * TIMING_CELL_HOURS)
         when = f"{WEEKDAYS[at.weekday()]} {at:%H:%M}"
         kind = verdict.get(key, "no posts")
         if kind == "good":
@@ -562,7 +560,7 @@ def slot_multipliers(finding: BestTimes, slots: list[pd.Timestamp] | pd.Datetime
     """Shrunk timing multiplier theta per slot (1 where the history is silent)."""
     theta = finding.table.set_index(["weekday", "block"])["theta"]
     local = pd.DatetimeIndex(slots).tz_convert(finding.tz)
-    keys = zip(local.day_of_week, (local.hour // BLOCK_HOURS) * BLOCK_HOURS, strict=True)
+    keys = zip(local.day_of_week, (local.hour // TIMING_CELL_HOURS) * TIMING_CELL_HOURS, strict=True)
     return np.array([float(theta.get(k, 1.0)) for k in keys])
 
 

@@ -20,13 +20,13 @@ from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
 from curation.errors import NotEnoughData
+from curation.facts import TARGET_LABELS, WEEKDAYS
 from curation.features import (
     CHAR_MAX_ROWS,
     LEVEL_WINDOW,
     STATE_COLUMNS,
     TIME_COLUMNS,
     VOLUME_COLUMNS,
-    WEEKDAYS,
     AccountState,
     FeatureSpace,
     TextCounts,
@@ -37,7 +37,6 @@ from curation.modeling.baselines import b3_predict
 from curation.modeling.data import (
     MAX_TRAIN_ROWS,
     MIN_TRAIN,
-    TARGET_LABELS,
     TrainingData,
     clean_count,
     engagement,

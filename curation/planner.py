@@ -6,16 +6,15 @@ import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from curation import insights
 from curation.errors import CurationError
+from curation.facts import WEEKDAYS, check_timezone
 from curation.text import has_link as text_has_link
 
-WEEKDAYS = insights.WEEKDAYS
 NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
 GAIN_FLOOR_SHARE = 0.01  # a post must add >= 1 % of the best draft's best prediction to be worth a slot
 _EPS = 1e-9
@@ -48,10 +47,7 @@ class PlanConstraints:
     def __post_init__(self) -> None:
         if self.bar_on not in BAR_ON:
             raise CurationError(f"The quality bar applies to one of {', '.join(BAR_ON)}, not {self.bar_on!r}.")
-        try:
-            ZoneInfo(str(self.tz))
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise CurationError(f"Unknown timezone {self.tz!r}: pick one like 'Europe/Berlin'.") from exc
+        check_timezone(str(self.tz))
         if self.start is None:
             now = pd.Timestamp.now(tz=self.tz)
             self.start = (now.normalize() + pd.DateOffset(days=1)).tz_convert("UTC")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from curation import insights, ui
+from curation import facts, insights, ui
 from curation.planning import history
 from curation.ui.charts import finding
 from curation.ui.page_data import insights_page, result_of
@@ -16,7 +16,7 @@ with st.spinner("Reading your history"):
     hist = ui.run(lambda: history(ui.engine(), cur.workspace_id, cur.actor))
 if hist is None:
     st.stop()
-label = insights.TARGET_LABELS.get(hist.target, hist.target)
+label = facts.TARGET_LABELS.get(hist.target, hist.target)
 handles = list(hist.accounts) or insights.accounts(hist.tweets)
 if len(handles) > 1:
     st.warning(ui.md_escape(
@@ -46,7 +46,7 @@ if tr:
     finding(found["trend"].figure, tr.reading, tr.table, "trend")
 
 st.subheader("Best times to post")
-st.caption(f"Weekday × {insights.BLOCK_HOURS}-hour blocks in {hist.tz}: how much more than expected for their "
+st.caption(f"Weekday × {facts.TIMING_CELL_HOURS}-hour blocks in {hist.tz}: how much more than expected for their "
            "content tweets there earned, shrunk toward 'no difference' where few tweets stand behind a cell. "
            "The Planner places posts by these same cells.")
 bt = result_of(found["best_times"])

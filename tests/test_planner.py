@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from curation import planner
+from curation import facts, planner
 from curation.demo import DEMO_DRAFTS, DEMO_TIMEZONE, demo_tweets
 from curation.errors import CurationError
 from curation.planner import PlanConstraints, candidate_slots, naive_schedule, plan_schedule, schedule_value
@@ -501,7 +501,7 @@ def test_plan_follows_the_insights_cells_not_the_models_own_hours(tweets: pd.Dat
     assert insights.slot_multipliers(times, [strongest.at])[0] == pytest.approx(theta.max())
     good = set(times.good_cells["cell"])
     local = strongest.at.tz_convert(TZ)
-    assert insights.cell_label(local.weekday(), local.hour // insights.BLOCK_HOURS * insights.BLOCK_HOURS) in good
+    assert insights.cell_label(local.weekday(), local.hour // facts.TIMING_CELL_HOURS * facts.TIMING_CELL_HOURS) in good
     assert "reliably good" in strongest.why and plan.timing == times.reading
 
 

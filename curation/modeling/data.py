@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
 from curation.errors import CurationError, NotEnoughData
+from curation.facts import TARGET_LABELS, check_timezone
 from curation.features import MAX_MODEL_TEXT, history_state, recent_level, text_structure
 
 MIN_TRAIN = 50  # eligible tweets with the target
 MIN_CLICKED = 10  # tweets with at least one url click before clicks (not engagement) are learnable
-TARGET_LABELS = {"url_clicks": "clicks", "engagement": "engagement"}
 # Learn from the most recent tweets only: a huge history adds little for ranking next week's drafts and
 # would make training memory grow without bound (issue 13).
 MAX_TRAIN_ROWS = 20_000
@@ -45,16 +44,6 @@ class TrainingData:
                 "nothing to tell a stronger tweet from a weaker one. Upload exports that carry the real numbers "
                 "(X analytics → export data)."
             )
-
-
-def check_tz(tz: str) -> None:
-    """Raise CurationError for a timezone name zoneinfo does not know."""
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as exc:
-        raise CurationError(
-            f"Unknown timezone {tz!r}: pick one like 'Europe/Berlin' in the workspace settings."
-        ) from exc
 
 
 def canonical(tweets: pd.DataFrame) -> pd.DataFrame:
@@ -109,7 +98,7 @@ def prepare(
     ``include_replies`` None (the default of the product): replies are rows too, flagged, and the
     caller decides by validation whether to keep them.
     """
-    check_tz(tz)
+    check_timezone(tz)
     history = canonical(tweets)
     state = history_state(history)
     keep = np.ones(len(history), bool)

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 from scipy.special import stdtr
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from curation.features import BLOCK_HOURS, TextCounts, local_parts
+from curation.features import MODEL_HOUR_BLOCK, TextCounts, local_parts
 from curation.modeling.explain import asks_question
 from curation.modeling.util import json_safe
 
@@ -73,7 +73,7 @@ def hint_stats(
     stats["question"] = compare(y, base & asks, base & ~asks)
 
     _, hour = local_parts(rows["created_at"], tz)
-    block = hour // BLOCK_HOURS
+    block = hour // MODEL_HOUR_BLOCK
     best = None
     for blk in np.unique(block[base]):
         c = compare(y, base & (block == blk), base & (block != blk))
@@ -165,7 +165,7 @@ def _effect(ratio: float, label: str, than: str = "") -> str:
 
 
 def _block_label(blk: int) -> str:
-    return f"{blk * BLOCK_HOURS:02d}:00–{(blk + 1) * BLOCK_HOURS:02d}:00"
+    return f"{blk * MODEL_HOUR_BLOCK:02d}:00–{(blk + 1) * MODEL_HOUR_BLOCK:02d}:00"
 
 
 def link_hint(st: dict, advice: str = "") -> str | None:
@@ -237,7 +237,7 @@ def draft_hint_texts(
     c = st.get("best_block")
     if hour is None:
         hour = int(local_parts([slot], tz)[1][0])
-    if c and hour // BLOCK_HOURS != c["block"]:
+    if c and hour // MODEL_HOUR_BLOCK != c["block"]:
         out.append(f"Tweets posted {_block_label(c['block'])} got ×{c['ratio']:.1f} {label} here: consider that slot.")
     c = st.get("photo")
     if notable(c) and c["ratio"] > 1:

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from curation.errors import CurationError, NotFound
+from curation.facts import check_timezone
 from curation.store.access import ROLES, Actor, audit, get_workspace, now, require_role, role_of
 from curation.store.models import AuditEvent, Member, Workspace
-
-
-def check_timezone(tz: str) -> str:
-    """Return ``tz`` if it is an IANA zone name, else raise a CurationError that says so."""
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise CurationError(
-            f"Unknown timezone {tz!r}. Use an IANA name such as Europe/Berlin or America/New_York."
-        ) from exc
-    return tz
-
 
 # One "@" with something on each side and no blanks: what sign-in e-mails look like (local@localhost too).
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+")

@@ -11,7 +11,8 @@ from plotly.subplots import make_subplots
 
 from curation.audience import BANDS, MASS_FROM, Growth
 from curation.audience import History as RatioHistory
-from curation.insights import BLOCK_HOURS, WEEKDAYS, BestTimes, Finding, Volume, WhatWorked
+from curation.facts import TIMING_CELL_HOURS, WEEKDAYS
+from curation.insights import BestTimes, Finding, Volume, WhatWorked
 from curation.planner import Plan
 
 # --------------------------------------------------------------------------- insights
@@ -75,7 +76,7 @@ def trend_figure(finding: Finding) -> go.Figure:
 def best_times_figure(finding: BestTimes) -> go.Figure:
     """Heatmap of the shrunk multiplier per weekday x 4-hour cell; n and P(theta > 1) in text and hover."""
     t = finding.table
-    blocks = list(range(0, 24, BLOCK_HOURS))
+    blocks = list(range(0, 24, TIMING_CELL_HOURS))
     z = t.pivot(index="weekday", columns="block", values="theta").reindex(index=range(7), columns=blocks)
     n = t.pivot(index="weekday", columns="block", values="n").reindex(index=range(7), columns=blocks)
     p = t.pivot(index="weekday", columns="block", values="p_better").reindex(index=range(7), columns=blocks)
@@ -89,7 +90,7 @@ def best_times_figure(finding: BestTimes) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=z.to_numpy(),
-            x=[f"{b:02d}–{b + BLOCK_HOURS:02d}" for b in blocks],
+            x=[f"{b:02d}–{b + TIMING_CELL_HOURS:02d}" for b in blocks],
             y=list(WEEKDAYS),
             text=text,
             texttemplate="%{text}",
