@@ -59,7 +59,7 @@ class BestTimes(Finding):
 
 @dataclass(frozen=True, eq=False)
 class Volume(Finding):
-    """Per-post target vs posts per day (``table``), the fitted curve, the daily cap, follower growth."""
+    """Per-post target vs posts per day (``table``), the fitted curve and the daily cap."""
 
     curve: pd.DataFrame = field(default_factory=pd.DataFrame)
     week_table: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -69,7 +69,6 @@ class Volume(Finding):
     cap_range: tuple[int, int] = (1, 1)
     dispersion: float = 1.0
     cap_rule: str = ""
-    follows: Finding | None = None
     plan_slope: float = 0.0
     busy_day: int = 1
 
@@ -728,48 +727,9 @@ def volume(
         cap_range=cap_range,
         dispersion=dispersion,
         cap_rule=cap_rule,
-        follows=follower_growth(tweets, tz, target=target),
         plan_slope=plan_slope,
         busy_day=busy,
     )
-
-
-def follower_growth(tweets: pd.DataFrame, tz: str, target: str | None = None) -> Finding | None:
-    """Follows per post by week against quality (target per post) and volume (posts); None without follows."""
-    if "follows" not in tweets:
-        return None
-    target = target or choose_target(tweets)
-    own = _local_frame(tweets, tz)
-    own["y"], label = target_values(own, target)
-    own["f"] = pd.to_numeric(own["follows"], errors="coerce").astype("float64")
-    own = own[own["f"].notna()]
-    if own.empty:
-        return None
-    table = (
-        own.groupby("week_start")
-        .agg(posts=("f", "size"), follows=("f", "sum"), follows_per_post=("f", "mean"), per_post=("y", "mean"))
-        .reset_index()
-        .rename(columns={"per_post": f"{label}_per_post"})
-    )
-    if len(table) < 4:
-        return Finding(
-            table=table,
-            target_label=label,
-            reading=f"Only {len(table)} week(s) with follow numbers: too few to relate follows to quality or volume.",
-        )
-    rho_q = stats.spearmanr(table["follows_per_post"], table[f"{label}_per_post"], nan_policy="omit").statistic
-    rho_v = stats.spearmanr(table["follows"], table["posts"]).statistic
-    rho_vp = stats.spearmanr(table["follows_per_post"], table["posts"]).statistic
-
-    def strength(r: float) -> str:
-        return "strongly" if abs(r) >= 0.5 else "somewhat" if abs(r) >= 0.3 else "hardly"
-
-    reading = (
-        f"Over {len(table)} weeks, follows per post tracked {label} per post {strength(rho_q)} "
-        f"(Spearman ρ = {rho_q:.2f}); weekly follows tracked the number of posts {strength(rho_v)} "
-        f"(ρ = {rho_v:.2f}) and follows per post vs posts ρ = {rho_vp:.2f}."
-    )
-    return Finding(table=table, reading=reading, target_label=label)
 
 
 def volume_factor(finding: Volume) -> Callable[[int], float]:

@@ -5,7 +5,7 @@ import streamlit as st
 from curation import facts, insights, ui
 from curation.planning import history
 from curation.ui.charts import finding
-from curation.ui.page_data import insights_page, result_of
+from curation.ui.page_data import growth_page, insights_page, result_of
 
 st.title("Insights")
 st.write("What earned clicks in your own history, the times that reliably work, and what posting more "
@@ -58,7 +58,12 @@ vol = result_of(found["volume"])
 if vol:
     finding(found["volume"].figure, vol.reading, vol.curve, "volume")
     st.metric("Daily cap the history supports", vol.cap, help=vol.cap_rule)
-growth = result_of(found["growth"])
+growth_found = growth_page(cur.workspace_id, cur.data_version, cur.actor, ui.engine())
+growth = result_of(growth_found)
 if growth:
     st.subheader("What moved followers")
-    finding(found["growth"].figure, growth.reading, growth.table, "follower-growth")
+    st.caption("The same analysis as on the Audience page: complete weeks of new follows against quality and volume.")
+    if growth_found.figure is not None:
+        finding(growth_found.figure, growth.reading, growth.table, "follower-growth")
+    else:
+        st.markdown(ui.md_escape(growth.reading))

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 import pytest
 
 from curation import insights
+from curation.audience import weekly_growth
 from curation.demo import DEMO_TIMEZONE, VOLUME_SLOPE, demo_tweets
 from curation.errors import NotEnoughData
 from curation.ui import figures
@@ -179,18 +180,18 @@ def test_volume_flat_account_has_no_slope_and_cap_at_its_busiest_day() -> None:
     assert flat.cap >= 2
 
 
-def test_follows_track_quality_on_the_demo(vol: insights.Volume) -> None:
-    f = vol.follows
-    assert f is not None and len(f.table) >= 50
-    rho = f.table[["follows_per_post", "clicks_per_post"]].corr(method="spearman").iloc[0, 1]
-    assert rho > 0.3
-    assert f"ρ = {rho:.2f}" in f.reading
+def test_follower_growth_is_the_audience_analysis(tweets: pd.DataFrame) -> None:
+    # Insights shows audience.weekly_growth (complete weeks, p < 0.05), no rule of its own.
+    g = weekly_growth(pd.DataFrame(columns=["day", "follows", "unfollows", "tweets_published"]), tweets, TZ)
+    assert len(g.table) >= 50 and g.basis == "tweets"
+    assert g.rho_quality is not None and g.rho_quality > 0.3
+    assert f"ρ = {g.rho_quality:.2f}" in g.reading
+    assert not hasattr(insights, "follower_growth") and not hasattr(insights.Volume, "follows")
 
 
 def test_volume_figure_marks_the_cap(vol: insights.Volume) -> None:
     fig = figures.volume_figure(vol)
     assert any(f"cap {vol.cap}/day" in (a.text or "") for a in fig.layout.annotations)
-    assert isinstance(figures.follower_growth_figure(vol.follows), go.Figure)
 
 
 # --------------------------------------------------------------------------- what worked and trend
@@ -226,7 +227,6 @@ def test_empty_history_raises_a_helpful_error(tweets: pd.DataFrame) -> None:
         insights.best_times(tweets.iloc[:0], TZ)
     with pytest.raises(NotEnoughData):
         insights.what_worked(tweets.iloc[:0], TZ)
-    assert insights.follower_growth(tweets.drop(columns="follows"), TZ) is None
 
 
 def test_retweets_are_left_out(tweets: pd.DataFrame) -> None:

@@ -117,3 +117,13 @@ def test_new_workspace_in_the_sidebar_creates_it_and_switches_to_it(app_env):
     assert shown_workspace(at) == "Initech" and at.query_params["ws"] != "1"
     assert "Initech is empty" in at.info[0].value  # the first-run guide, with the upload box
     assert at.get("file_uploader")
+
+
+def test_insights_shows_the_audience_follower_growth_reading(app_env):
+    audience = AppTest.from_file(str(ROOT / "pages/6_audience.py"), default_timeout=120).run()
+    insights = AppTest.from_file(str(ROOT / "pages/2_insights.py"), default_timeout=120).run()
+    assert not audience.exception and not insights.exception
+    on_insights = {m.value for m in insights.markdown}
+    moved = [m.value for m in audience.markdown if "weekly new follows vs" in m.value]
+    assert moved and moved[0] in on_insights
+    assert "What moved followers" in [h.value for h in insights.subheader]

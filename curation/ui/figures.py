@@ -153,29 +153,6 @@ def volume_figure(finding: Volume) -> go.Figure:
     return fig
 
 
-def follower_growth_figure(finding: Finding) -> go.Figure:
-    """Weekly follows per post against target per post, marker size = posts that week."""
-    t, label = finding.table, finding.target_label
-    fig = go.Figure(
-        go.Scatter(
-            x=t[f"{label}_per_post"],
-            y=t["follows_per_post"],
-            mode="markers",
-            marker={"size": 6 + 14 * t["posts"] / max(t["posts"].max(), 1), "opacity": 0.7},
-            customdata=np.stack([t["week_start"].dt.strftime("%d %b %Y"), t["posts"], t["follows"]], axis=1),
-            hovertemplate="week of %{customdata[0]}<br>%{x:.2f} " + label + " per post<br>%{y:.2f} follows per post"
-            "<br>%{customdata[1]} posts, %{customdata[2]} follows<extra></extra>",
-        )
-    )
-    fig.update_layout(
-        title="Follows per post vs quality, by week (bigger = more posts)",
-        xaxis_title=f"{label} per post",
-        yaxis_title="follows per post",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
-    )
-    return fig
-
-
 # --------------------------------------------------------------------------- audience
 
 _BAND_COLOURS = {"interpersonal": "#4c9f70", "mixed": "#e0a030", "mass communication": "#4a78c2"}

@@ -13,8 +13,10 @@ from typing import Any
 import streamlit as st
 
 from curation import insights
+from curation.audience import build_report
 from curation.errors import user_error
 from curation.planning import History
+from curation.store.access import Actor
 from curation.ui import figures
 
 
@@ -47,7 +49,6 @@ def _insights(workspace_id: int, data_version: int, tz: str, target: str, databa
         "trend": _attempt(lambda: insights.trend(t, tz, target), figures.trend_figure),
         "best_times": _attempt(lambda: insights.best_times(t, tz, e, target), figures.best_times_figure),
         "volume": _attempt(lambda: insights.volume(t, tz, e, target), figures.volume_figure),
-        "growth": _attempt(lambda: insights.follower_growth(t, tz, target), figures.follower_growth_figure),
     }
 
 
@@ -57,6 +58,22 @@ def insights_page(workspace_id: int, hist: History, database: object) -> dict[st
     ``database`` is the app's engine: its identity keeps two databases in one process (tests) apart.
     """
     return _insights(workspace_id, hist.data_version, hist.tz, hist.target, id(database), hist)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _growth(workspace_id: int, data_version: int, email: str, database: int, _actor: Actor) -> Outcome:
+    from curation.ui import session
+
+    def compute() -> Any:
+        with session() as s:
+            return build_report(s, workspace_id, _actor).growth
+
+    return _attempt(compute, lambda g: figures.growth_figure(g) if len(g.table) else None)
+
+
+def growth_page(workspace_id: int, data_version: int, actor: Actor, database: object) -> Outcome:
+    """What moved followers: the Audience page's one analysis (audience.weekly_growth), for Insights to show too."""
+    return _growth(workspace_id, data_version, actor.email, id(database), actor)
 
 
 def result_of(outcome: Outcome) -> Any:
