@@ -48,7 +48,8 @@ from curation.modeling.fitting import Scorer
 from curation.modeling.hints import account_hint_texts, draft_hint_texts, hint_stats
 from curation.modeling.persist import TRUSTED_TYPES, pack, unpack
 from curation.modeling.prior import load_prior, prior_vector
-from curation.modeling.util import iso, json_safe, utc_list
+from curation.modeling.util import utc_list
+from curation.plain import iso, json_safe
 
 __all__ = [
     "MAX_TRAIN_ROWS",

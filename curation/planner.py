@@ -13,6 +13,7 @@ import pandas as pd
 from curation import insights
 from curation.errors import CurationError
 from curation.facts import WEEKDAYS, check_timezone
+from curation.plain import iso, json_safe
 from curation.text import has_link as text_has_link
 
 NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
@@ -85,7 +86,7 @@ class PlanConstraints:
         """JSON-safe copy (start as ISO UTC)."""
         return {
             "tz": self.tz,
-            "start": _iso(self.start),
+            "start": iso(self.start, compact=True),
             "days": self.days,
             "allowed_weekdays": sorted(self.allowed_weekdays),
             "allowed_hours": list(self.allowed_hours),
@@ -139,7 +140,7 @@ class Plan:
         return {
             "slots": [
                 {
-                    "at": _iso(s.at),
+                    "at": iso(s.at, compact=True),
                     "draft_id": int(s.draft_id),
                     "text": str(s.text),
                     "predicted": _num(s.predicted),
@@ -153,11 +154,11 @@ class Plan:
             "expected_total": _num(self.expected_total),
             "curve": [[int(n), _num(v)] for n, v in self.curve],
             "chosen_n": int(self.chosen_n),
-            "constraints": _jsonable(self.constraints),
+            "constraints": json_safe(self.constraints),
             "target_label": self.target_label,
             "stop_reason": self.stop_reason,
-            "nearest": _jsonable(self.nearest),
-            "suggestion": _jsonable(self.suggestion),
+            "nearest": json_safe(self.nearest),
+            "suggestion": json_safe(self.suggestion),
             "timing": self.timing,
         }
 
@@ -177,28 +178,9 @@ class GridModel(Protocol):
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
 
 
-def _iso(ts: pd.Timestamp) -> str:
-    return pd.Timestamp(ts).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def _num(x: float) -> float | None:
     x = float(x)
     return x if np.isfinite(x) else None
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        items = sorted(value) if isinstance(value, set | frozenset) else value
-        return [_jsonable(v) for v in items]
-    if isinstance(value, pd.Timestamp):
-        return _iso(value)
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        return _num(value)
-    return value
 
 
 # --------------------------------------------------------------------------- slots and inputs

@@ -11,7 +11,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +24,9 @@ from sqlalchemy.sql import Subquery
 from curation import config
 from curation.errors import CurationError, ImportFailed, NotFound, PermissionDenied
 from curation.exports import safe_csv
+from curation.facts import check_timezone
 from curation.ingest.zipread import SafeZip
+from curation.plain import iso
 from curation.schema import DAILY_METRICS, METRICS, TWEET_COLUMNS
 from curation.store.access import ROLES, Actor, as_utc, audit, bump_data_version, get_workspace, now, require_role
 from curation.store.db import bulk_insert, engine_for, lock_workspace, session_scope
@@ -46,7 +48,6 @@ from curation.store.models import (
 from curation.store.workspaces import (
     check_email,
     check_role,
-    check_timezone,
     create_workspace,
     list_members,
 )
@@ -275,14 +276,6 @@ def _csv(rows: list[dict], columns: list[str]) -> bytes:
     return safe_csv(frame)
 
 
-def _iso(value: object) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat()
-    return value.isoformat() if isinstance(value, date) else str(value)
-
-
 def _json(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
@@ -306,7 +299,7 @@ def export_workspace(session: Session, workspace_id: int, actor: Actor) -> bytes
     tcols = [*TWEET_COLUMNS, *_TWEET_STATE]
     tweets = _rows(session, Tweet, workspace_id, ["id", *tcols], Tweet.id)
     for t in tweets:
-        t["created_at"], t["metrics_as_of"] = _iso(t["created_at"]), _iso(t["metrics_as_of"])
+        t["created_at"], t["metrics_as_of"] = iso(t["created_at"]), iso(t["metrics_as_of"])
     pk_to_id = {t.pop("id"): t["tweet_id"] for t in tweets}
     links = session.execute(select(TweetUpload.tweet_pk, TweetUpload.upload_id)
                             .join(Upload, Upload.id == TweetUpload.upload_id)
@@ -327,11 +320,11 @@ def export_workspace(session: Session, workspace_id: int, actor: Actor) -> bytes
                                (plans, ("created_at",), ("constraints", "plan")), (events, ("at",), ("detail",)),
                                (members, ("added_at",), ()), (daily, ("day",), ()), (snaps, ("day",), ())):
         for r in rows:
-            r.update({k: _iso(r[k]) for k in times} | {k: _json(r[k]) for k in blobs})
+            r.update({k: iso(r[k]) for k in times} | {k: _json(r[k]) for k in blobs})
     card = session.scalar(select(ModelVersion.card).where(ModelVersion.workspace_id == workspace_id)
                           .order_by(ModelVersion.id.desc()).limit(1))
     meta = {"format": EXPORT_FORMAT, "version": EXPORT_VERSION, "name": ws.name, "timezone": ws.timezone,
-            "settings": ws.settings or {}, "exported_at": _iso(now()), "exported_by": actor.email,
+            "settings": ws.settings or {}, "exported_at": iso(now()), "exported_by": actor.email,
             "counts": {"tweets": len(tweets), "drafts": len(drafts), "plans": len(plans), "audit": len(events),
                        "uploads": len(uploads), "members": len(members)}}
     buf = io.BytesIO()

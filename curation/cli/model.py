@@ -12,13 +12,13 @@ import pandas as pd
 from curation import evaluation, ingest, model
 from curation.cli.common import Subparsers, add_command, emit, engine_of, read_files, workspace_id_of
 from curation.errors import CurationError
+from curation.facts import check_timezone
 from curation.importer import oldest_first
 from curation.modeling import prior
-from curation.modeling.util import json_safe
+from curation.plain import json_safe
 from curation.scoring import active_model, set_include_replies, train_workspace
 from curation.store.access import Actor
 from curation.store.tweets import merge_in_memory
-from curation.store.workspaces import check_timezone
 
 CARD_KEYS = ("target", "target_label", "n_train", "n_test", "metrics", "interval_coverage", "used", "verdict",
              "candidates", "window", "test_from", "learned_from", "form", "include_replies", "notes")

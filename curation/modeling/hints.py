@@ -12,7 +12,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from curation.features import MODEL_HOUR_BLOCK, TextCounts, local_parts
 from curation.modeling.explain import asks_question
-from curation.modeling.util import json_safe
+from curation.plain import json_safe
 
 MIN_N = 8  # tweets per group before a comparison is shown
 MIN_EFFECT = math.log(1.15)

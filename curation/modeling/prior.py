@@ -22,7 +22,7 @@ from sklearn.linear_model import Ridge
 from curation.errors import CurationError
 from curation.features import FeatureSpace, TextCounts
 from curation.modeling.data import TrainingData, prepare, split_point
-from curation.modeling.util import json_safe
+from curation.plain import json_safe
 
 PRIOR_PATH = Path(__file__).with_name("prior.json")
 PRIOR_ALPHA = 30.0  # pooled fit over thousands of tweets: strong enough that no one account's quirks dominate
