@@ -57,10 +57,6 @@ def history(engine: Engine, workspace_id: int, actor: Actor) -> History:
     return _history(engine, workspace_id, version, tz)
 
 
-def default_constraints(tz: str, **overrides: object) -> PlanConstraints:
-    return PlanConstraints(tz=tz, **overrides)
-
-
 def make_plan(
     engine: Engine,
     workspace_id: int,

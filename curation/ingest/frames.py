@@ -116,11 +116,6 @@ _NUMBER_RE2 = r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$"
 _MAX_COUNT = 2.0**62
 
 
-def to_int64(values: Any) -> pd.Series:
-    """Counts as Int64: "825.0" -> 825, "1,234" -> 1234; "-", "", junk, negative, fractional -> <NA>."""
-    return to_counts(values)[0]
-
-
 def to_counts(values: Any) -> tuple[pd.Series, np.ndarray]:
     """Counts as Int64, and a mask of cells that held a value which is not a count.
 

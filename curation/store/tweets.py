@@ -8,7 +8,7 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Select, String, bindparam, func, literal, select, type_coerce, update
+from sqlalchemy import Select, String, bindparam, literal, select, type_coerce, update
 from sqlalchemy.orm import Session
 
 from curation.schema import METRICS, TWEET_COLUMNS
@@ -235,10 +235,6 @@ def write_merged(
                     Tweet.workspace_id == workspace_id, Tweet.first_upload_id == upload_id
                 ),
             ))
-
-
-def tweet_count(session: Session, workspace_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Tweet).where(Tweet.workspace_id == workspace_id)) or 0
 
 
 def tweets_of_upload(
