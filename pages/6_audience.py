@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from curation import config, ui
+from curation import ui
 from curation.audience import AudienceReport, add_snapshot, build_report
 from curation.exports import safe_csv
 from curation.store.access import Actor
@@ -17,7 +17,7 @@ st.write("Should you follow back everyone who follows you? Your follower/friend 
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def report_for(url: str, workspace_id: int, data_version: int, email: str, _actor: Actor) -> AudienceReport:
+def report_for(engine_id: int, workspace_id: int, data_version: int, email: str, _actor: Actor) -> AudienceReport:
     with ui.session() as s:
         return build_report(s, workspace_id, _actor)
 
@@ -28,7 +28,7 @@ def save_counts(day: date, followers: int, following: int) -> bool:
     return True
 
 
-report = ui.run(lambda: report_for(config.database_url(), cur.workspace_id, cur.data_version, cur.actor.email,
+report = ui.run(lambda: report_for(id(ui.engine()), cur.workspace_id, cur.data_version, cur.actor.email,
                                    cur.actor))
 if report is None:
     st.stop()
