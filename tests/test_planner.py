@@ -346,20 +346,23 @@ def test_default_bars_use_comparable_original_tweets(tweets: pd.DataFrame) -> No
         assert b == (link_median if "https://" in text else all_median)
 
 
+def _stand_in(hours: list[int], factor: float) -> SimpleNamespace:
+    """A model whose link drafts earn 12 clicks (0.5 without), times ``factor`` at the given local hours."""
+
+    def predict_grid(texts, slots):
+        base = np.array([12.0 if "https://" in t else 0.5 for t in texts])
+        local = pd.DatetimeIndex(slots).tz_convert(TZ).hour
+        pred = base[:, None] * np.where(np.isin(local, hours), factor, 1.0)[None, :]
+        return pred, pred * 0.6, pred * 1.7
+
+    return SimpleNamespace(card=SimpleNamespace(target="url_clicks", target_label="clicks"), predict_grid=predict_grid)
+
+
 def test_build_plan_runs_end_to_end_with_a_stand_in_model(tweets: pd.DataFrame) -> None:
-
-    class StandIn:
-        card = SimpleNamespace(target="url_clicks", target_label="clicks")
-
-        def predict_grid(self, texts, slots):
-            base = np.array([12.0 if "https://" in t else 0.5 for t in texts])
-            hours = pd.DatetimeIndex(slots).tz_convert(TZ).hour
-            pred = base[:, None] * np.where(np.isin(hours, [9, 10, 11]), 1.5, 1.0)[None, :]
-            return pred, pred * 0.6, pred * 1.7
 
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=5)
-    plan = planner.build_plan(drafts, StandIn(), tweets, c)
+    plan = planner.build_plan(drafts, _stand_in(hours=[9, 10, 11], factor=1.5), tweets, c)
     assert plan.chosen_n >= 3 and plan.target_label == "clicks"
     assert all("https://" in s.text for s in plan.slots)
     assert any("reliably good" in s.why for s in plan.slots)
@@ -483,18 +486,10 @@ def test_empty_plan_reading_and_cli_hints_say_what_would_admit_the_nearest_draft
 def test_plan_follows_the_insights_cells_not_the_models_own_hours(tweets: pd.DataFrame) -> None:
     from curation import insights
 
-    class StandIn:  # its own hour effect (9-11 x3) must not decide the time: Insights' cells do
-        card = SimpleNamespace(target="url_clicks", target_label="clicks")
-
-        def predict_grid(self, texts, slots):
-            base = np.array([12.0 if "https://" in t else 0.5 for t in texts])
-            hours = pd.DatetimeIndex(slots).tz_convert(TZ).hour
-            pred = base[:, None] * np.where(np.isin(hours, [15, 16, 17]), 3.0, 1.0)[None, :]
-            return pred, pred * 0.6, pred * 1.7
-
+    # the stand-in's own hour effect (15-17 x3) must not decide the time: Insights' cells do
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=5, quality_bar=0.0)
-    plan = planner.build_plan(drafts, StandIn(), tweets, c)
+    plan = planner.build_plan(drafts, _stand_in(hours=[15, 16, 17], factor=3.0), tweets, c)
     times = insights.best_times(tweets, TZ, target="url_clicks")
     theta = insights.slot_multipliers(times, candidate_slots(c))
     strongest = max(plan.slots, key=lambda s: s.predicted)
