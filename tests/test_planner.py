@@ -359,7 +359,6 @@ def _stand_in(hours: list[int], factor: float) -> SimpleNamespace:
 
 
 def test_build_plan_runs_end_to_end_with_a_stand_in_model(tweets: pd.DataFrame) -> None:
-
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=5)
     plan = planner.build_plan(drafts, _stand_in(hours=[9, 10, 11], factor=1.5), tweets, c)
