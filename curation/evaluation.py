@@ -120,8 +120,8 @@ def run(real_dir: Path = REAL_DIR, replay: bool = True,
     (leave one account out): the shipped prior has seen every fixture account's training part.
     """
     groups = accounts(real_dir)
-    parts = _prior_parts(groups) if prior_mod.load_prior() is not None else {}
     shipped = prior_mod.load_prior()
+    parts = _prior_parts(groups) if shipped is not None else {}
     out = []
     for name, paths in groups.items():
         if progress:

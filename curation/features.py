@@ -187,6 +187,12 @@ def _ns(times: pd.Series) -> np.ndarray:
     return pd.DatetimeIndex(pd.to_datetime(times, utc=True)).as_unit("ns").asi8
 
 
+def clean_count(values: pd.Series) -> pd.Series:
+    """Counts as floats; NaN where a stored value is negative, infinite or not a number (left out, never fatal)."""
+    v = pd.to_numeric(values, errors="coerce").astype(float)
+    return v.where(np.isfinite(v) & (v >= 0))
+
+
 def history_state(tweets: pd.DataFrame) -> pd.DataFrame:
     """Account state before each tweet, from strictly earlier tweets only (index = tweets.index).
 
@@ -208,8 +214,7 @@ def history_state(tweets: pd.DataFrame) -> pd.DataFrame:
     gap = np.clip(gap, 0.0, GAP_CAP_MINUTES)
 
     original = ~(frame["is_reply"].fillna(False).astype(bool) | frame["is_retweet"].fillna(False).astype(bool))
-    imp = pd.to_numeric(frame["impressions"], errors="coerce").astype(float)
-    imp = imp.where(original.to_numpy() & np.isfinite(imp) & (imp >= 0))  # a bad stored number is unknown
+    imp = clean_count(frame["impressions"]).where(original.to_numpy())  # a bad stored number is unknown
     level = _rolling_prior_median(imp.to_numpy(float), t)
     out = pd.DataFrame(
         {
@@ -280,8 +285,7 @@ class AccountState:
         t = np.sort(_ns(tweets["created_at"]))
         original = ~(tweets["is_reply"].fillna(False).astype(bool) | tweets["is_retweet"].fillna(False).astype(bool))
         frame = tweets.loc[original].sort_values("created_at", kind="stable")
-        imp = pd.to_numeric(frame["impressions"], errors="coerce").to_numpy(float)
-        imp = imp[np.isfinite(imp) & (imp >= 0)]
+        imp = clean_count(frame["impressions"]).dropna().to_numpy(float)
         level = float(np.log1p(np.median(imp[-STATE_WINDOW:]))) if len(imp) else float("nan")
         return cls(post_times_ns=t[-500:].astype(np.int64), reach_level=level, typical=dict(typical))
 

@@ -158,12 +158,7 @@ def link_domains(texts: pa.Array) -> np.ndarray:
     multi = (n_urls > 2).nonzero()[0]
     if len(multi):
         for i, text in zip(multi, pc.take(texts, pa.array(multi)).to_pylist(), strict=True):
-            seen: dict[str, None] = {}
-            for host in _HOST_RE.findall(text):
-                dom = _clean_host(host)
-                if dom:
-                    seen.setdefault(dom, None)
-            out[i] = " ".join(seen)
+            out[i] = " ".join(domains_in(text))
     return out
 
 
@@ -187,11 +182,7 @@ _STATUS_RE = re.compile(r"https?://(?:[\w-]+\.)*(?:twitter|x)\.com/\w+/status(?:
 HASHTAG_RE = re.compile(r"(?<![\w&#＃])[#＃]\d*[^\W\d]\w*")
 MENTION_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[@＠][A-Za-z0-9_]+")
 DIGIT_RE = re.compile(r"\d")
-
-
-def links(text: str) -> list[str]:
-    """The URLs written in a text, in order (on-platform ones included)."""
-    return URL_RE.findall(text or "")
+_LEADING_HANDLE_RE = re.compile(r"[@＠][A-Za-z0-9_]")
 
 
 def link_domain(url: str) -> str:
@@ -233,7 +224,7 @@ def mentions_in(text: str) -> int:
 
 def starts_with_mention(text: str) -> bool:
     """A text that opens with an @handle reads as a reply."""
-    return bool(re.match(r"[@＠][A-Za-z0-9_]", (text or "").lstrip()))
+    return bool(_LEADING_HANDLE_RE.match((text or "").lstrip()))
 
 
 def plain(text: str) -> str:

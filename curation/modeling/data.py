@@ -10,7 +10,7 @@ import pandas as pd
 
 from curation.errors import CurationError, NotEnoughData
 from curation.facts import TARGET_LABELS, check_timezone
-from curation.features import MAX_MODEL_TEXT, history_state, recent_level, text_structure
+from curation.features import MAX_MODEL_TEXT, clean_count, history_state, recent_level, text_structure
 
 MIN_TRAIN = 50  # eligible tweets with the target
 MIN_CLICKED = 10  # tweets with at least one url click before clicks (not engagement) are learnable
@@ -75,12 +75,6 @@ def engagement(frame: pd.DataFrame) -> pd.Series:
     likes = clean_count(frame["likes"])
     reposts = clean_count(frame["reposts"])
     return (likes.fillna(0) + reposts.fillna(0)).where(likes.notna() | reposts.notna())
-
-
-def clean_count(values: pd.Series) -> pd.Series:
-    """Counts as floats; NaN where a stored value is negative, infinite or not a number (left out, never fatal)."""
-    v = pd.to_numeric(values, errors="coerce").astype(float)
-    return v.where(np.isfinite(v) & (v >= 0))
 
 
 def _bad_count(values: pd.Series) -> pd.Series:

@@ -14,7 +14,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import PoissonRegressor, Ridge
 from sklearn.metrics import d2_tweedie_score, mean_poisson_deviance
 
-FORMS = ("ridge_log1p", "poisson", "rate_x_impressions")
 RIDGE_ALPHAS = (1.0, 3.0, 10.0, 30.0)
 PLAIN_ALPHAS = (3.0,)  # the plain form keeps B3's alpha: one candidate fewer to choose by noise
 N_FOLDS = 4  # rolling-origin validation blocks inside the training part
@@ -113,10 +112,6 @@ def _fit_form(
     return m.coef_.ravel(), float(m.intercept_)
 
 
-def alphas(form: str) -> tuple[float, ...]:
-    return RIDGE_ALPHAS if form == "ridge_log1p" else POISSON_ALPHAS
-
-
 def log_score(form: str, coef: np.ndarray, b: float, X: sp.csr_matrix, offset: np.ndarray) -> np.ndarray:
     """Log-space score; the rate form adds log expected impressions."""
     f = np.asarray(X @ coef).ravel() + b
@@ -182,73 +177,6 @@ def _quantiles(r: np.ndarray, c: np.ndarray | None) -> list[float]:
             best = [lo, hi]
             break
     return best if best is not None else [float(np.quantile(r, 1 - level)), float(np.quantile(r, level))]
-
-
-def inner_folds(n: int) -> list[tuple[int, int, int]]:
-    """(train_start, val_start, val_end): two expanding, time-ordered folds inside the training part."""
-    cuts = [int(n * 0.6), int(n * 0.8), n]
-    return [(max(0, cuts[i] - INNER_MAX), cuts[i], cuts[i + 1]) for i in range(2)]
-
-
-@dataclass
-class Selection:
-    """The candidates compared on the inner folds and the winner's validation residuals."""
-
-    table: dict[str, dict[str, float]]
-    form: str
-    alpha: float
-    resid: np.ndarray
-    resid_link: np.ndarray
-
-
-def select(
-    X: sp.csr_matrix, y: np.ndarray, imp: np.ndarray, offset: np.ndarray, link: np.ndarray, forms: Sequence[str]
-) -> Selection:
-    """Compare forms x alphas on the inner folds by mean Spearman (earlier forms win ties)."""
-    folds = inner_folds(len(y))
-    table: dict[str, dict[str, float]] = {}
-    best: tuple[float, str, float] | None = None
-    resid: dict[tuple[str, float], tuple[np.ndarray, np.ndarray]] = {}
-    for form in forms:
-        best_row: dict[str, float] | None = None
-        for alpha in alphas(form):
-            rows = []
-            for a, b, c in folds:
-                fitted = fit_form(form, alpha, X[a:b], y[a:b], imp[a:b])
-                if fitted is None:
-                    break
-                f = log_score(form, *fitted, X[b:c], offset[b:c])
-                r = residuals(form, f, y[b:c])
-                smear, _ = calibrate(form, r, link[b:c])
-                pred = Scorer(form, alpha, fitted[0], fitted[1], True, smear=smear).mean(f, link[b:c])
-                rows.append((metrics(y[b:c], pred), r, link[b:c]))
-            if len(rows) < len(folds):
-                continue
-            rhos = np.array([m["spearman"] for m, _, _ in rows])
-            rho = float(np.nanmean(rhos)) if np.isfinite(rhos).any() else float("nan")
-            row = {
-                "spearman": rho,
-                "poisson_deviance": float(np.mean([m["poisson_deviance"] for m, _, _ in rows])),
-                "mae_log1p": float(np.mean([m["mae_log1p"] for m, _, _ in rows])),
-                "alpha": alpha,
-                "chosen": 0.0,
-            }
-            resid[(form, alpha)] = (np.concatenate([r for _, r, _ in rows]), np.concatenate([k for _, _, k in rows]))
-            if best_row is None or better(rho, best_row["spearman"]):
-                best_row = row
-            if best is None or better(rho, best[0]):
-                best = (rho, form, alpha)
-        table[form] = best_row if best_row is not None else {"spearman": float("nan"), "chosen": 0.0}
-    if best is None:  # every candidate's Spearman was undefined (constant target): take the first
-        form, alpha = forms[0], alphas(forms[0])[0]
-        best = (float("nan"), form, alpha)
-        if (form, alpha) not in resid:
-            resid[(form, alpha)] = (np.zeros(1), np.zeros(1, bool))
-        table[form] = {**table.get(form, {}), "alpha": alpha}
-    _, form, alpha = best
-    table[form]["chosen"] = 1.0
-    r, lk = resid[(form, alpha)]
-    return Selection(table, form, alpha, r, lk)
 
 
 def better(a: float, b: float) -> bool:
