@@ -5,16 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 from sqlalchemy import Engine
 
 from curation.demo import DEMO_WORKSPACE
 from curation.errors import CurationError
-from curation.ingest import read_paths
 from curation.store.access import Actor
 from curation.store.db import engine_for, session_scope
-from curation.store.workspaces import find_workspace, get_or_create_workspace
+from curation.store.workspaces import find_workspace
 
 Handler = Callable[[argparse.Namespace], int]
 Subparsers = argparse._SubParsersAction  # argparse names no public type for add_subparsers()' result
@@ -53,15 +51,7 @@ def engine_of(args: argparse.Namespace) -> Engine:
                             "Use sqlite:///path/to/file.db or postgresql+psycopg://user@host:5432/dbname.") from exc
 
 
-def workspace_id_of(args: argparse.Namespace, engine: Engine, create: bool = False) -> int:
-    """The id of the --workspace the local user may use (created first with ``create``)."""
-    actor = Actor.local_user()
+def workspace_id_of(args: argparse.Namespace, engine: Engine) -> int:
+    """The id of the --workspace the local user may use."""
     with session_scope(engine) as session:
-        if create:
-            return get_or_create_workspace(session, args.workspace, actor, getattr(args, "tz", None) or "UTC").id
-        return find_workspace(session, args.workspace, actor).id
-
-
-def read_files(paths: list[Path]) -> list[tuple[str, bytes]]:
-    """The named export files as (name, bytes): not a file, or over the size limit, is refused unread."""
-    return read_paths(paths)
+        return find_workspace(session, args.workspace, Actor.local_user()).id

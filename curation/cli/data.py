@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from curation import ingest
-from curation.cli.common import Subparsers, add_command, emit, engine_of, read_files, workspace_id_of
+from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
 from curation.demo import DEMO_WORKSPACE, seed_demo
 from curation.importer import describe, import_files, import_parsed
 from curation.services import after_data_change
@@ -67,7 +67,7 @@ def _import_args(p: argparse.ArgumentParser) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    files = read_files(args.files)
+    files = ingest.read_paths(args.files)
     engine, actor = engine_of(args), Actor.local_user()
     with session_scope(engine) as session:
         known = session.scalar(select(Workspace.id).where(Workspace.name == args.workspace)) is not None

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from curation import evaluation, ingest, model
-from curation.cli.common import Subparsers, add_command, emit, engine_of, read_files, workspace_id_of
+from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
 from curation.errors import CurationError
 from curation.facts import check_timezone
 from curation.importer import oldest_first
@@ -72,7 +72,7 @@ def _evaluate_args(p: argparse.ArgumentParser) -> None:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    parsed = oldest_first(ingest.parse_files(read_files(args.files)))
+    parsed = oldest_first(ingest.parse_files(ingest.read_paths(args.files)))
     frames = [p for p in parsed if len(p.tweets)]
     if not frames:
         raise CurationError("These files hold no tweets to learn from (account-level files only).")

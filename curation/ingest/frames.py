@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curation.ingest.limits import MAX_ID_DIGITS
 from curation.schema import DAILY_COLUMNS, DAILY_METRICS, TWEET_COLUMNS
 
 # Dtypes of the canonical tweet frame (as curation.store.tweets.normalise_tweets produces them).
@@ -185,7 +186,7 @@ def _ids_arrow(ids: Any) -> pa.Array:
 def valid_ids(ids: Any) -> np.ndarray:
     """Writable mask of ids that are plain digit strings (what every X/Twitter id is)."""
     arr = _ids_arrow(ids)
-    ok = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), 20))
+    ok = pc.and_(pc.ascii_is_decimal(arr), pc.less_equal(pc.binary_length(arr), MAX_ID_DIGITS))
     return pc.fill_null(ok, False).to_numpy(zero_copy_only=False).astype(bool)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from curation.ingest.frames import valid_ids
 from curation.ingest.limits import MAX_ID_DIGITS, MAX_TEXT_CHARS, SHORT_FIELD_CHARS
 from curation.ingest.result import ParsedFile
 from curation.schema import DAILY_METRICS, METRICS
@@ -63,9 +64,7 @@ def bound_parsed(parsed: ParsedFile) -> None:
 
 
 def _bound_tweets(frame: pd.DataFrame, warnings: list[str]) -> pd.DataFrame:
-    ids = pa.array(frame["tweet_id"].array, pa.string())
-    ok = pc.and_(pc.ascii_is_decimal(ids), pc.less_equal(pc.binary_length(ids), MAX_ID_DIGITS))
-    ok_np = pc.fill_null(ok, False).to_numpy(zero_copy_only=False).astype(bool)
+    ok_np = valid_ids(frame["tweet_id"])
     if not ok_np.all():
         # Parsers check ids themselves (with row numbers); this is the net under all of them.
         warnings.append(

@@ -132,12 +132,6 @@ def account_ids(data: bytes, name: str, key: str) -> list[str]:
     return out
 
 
-def _manifest_info(data: bytes | None, name: str) -> tuple[str | None, datetime | None]:
-    """Account id and generation time from manifest.js; missing or odd manifests give None."""
-    acc, gen, _ = manifest_account(data, name)
-    return acc, gen
-
-
 def manifest_account(data: bytes | None, name: str) -> tuple[str | None, datetime | None, str | None]:
     """Account id, generation time and handle (lower case) from manifest.js; None when absent."""
     if data is None:
@@ -154,7 +148,7 @@ def manifest_account(data: bytes | None, name: str) -> tuple[str | None, datetim
     gen = pd.to_datetime(info.get("generationDate"), utc=True, errors="coerce")
     handle = user.get("userName")
     return (
-        str(acc) if isinstance(acc, str | int) and str(acc).isdigit() and len(str(acc)) <= 20 else None,
+        str(acc) if isinstance(acc, str | int) and str(acc).isdigit() and len(str(acc)) <= MAX_ID_DIGITS else None,
         None if pd.isna(gen) else gen.to_pydatetime(),
         handle.lower() if isinstance(handle, str) and _HANDLE_RE.fullmatch(handle) else None,
     )
