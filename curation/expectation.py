@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 from sqlalchemy import Engine
 
@@ -24,14 +26,21 @@ def fit(tweets: pd.DataFrame, tz: str) -> pd.Series | None:
 
 
 def content_expectation(
-    engine: Engine, workspace_id: int, data_version: int, tz: str, tweets: pd.DataFrame
+    engine: Engine,
+    workspace_id: int,
+    data_version: int,
+    tz: str,
+    tweets: pd.DataFrame | Callable[[], pd.DataFrame],
 ) -> pd.Series | None:
-    """The stored expectation of this data version, fitted and stored first when no process has yet."""
+    """The stored expectation of this data version, fitted and stored first when no process has yet.
+
+    ``tweets`` may be a loader, called only when the expectation has to be fitted.
+    """
     with session_scope(engine) as s:
         found, expected = stored_expectation(s, workspace_id, data_version, tz)
     if found:
         return expected
-    expected = fit(tweets, tz)
+    expected = fit(tweets() if callable(tweets) else tweets, tz)
     with session_scope(engine) as s:
         store_expectation(s, workspace_id, data_version, tz, expected)
     return expected
@@ -43,9 +52,9 @@ def refresh(engine: Engine, workspace_id: int, actor: Actor | None = None) -> No
     with session_scope(engine) as s:
         ws = get_workspace(s, workspace_id)
         version, tz = ws.data_version, ws.timezone
-        found, _ = stored_expectation(s, workspace_id, version, tz)
-        tweets = None if found else load_tweets(s, workspace_id, actor)
-    if tweets is not None:
-        expected = fit(tweets, tz)
+
+    def load() -> pd.DataFrame:
         with session_scope(engine) as s:
-            store_expectation(s, workspace_id, version, tz, expected)
+            return load_tweets(s, workspace_id, actor)
+
+    content_expectation(engine, workspace_id, version, tz, load)

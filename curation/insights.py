@@ -570,12 +570,17 @@ def _bucket(n: pd.Series, top: int) -> pd.Series:
     return n.clip(upper=top).astype("int64")
 
 
-def busy_day(tweets: pd.DataFrame, tz: str) -> int:
-    """The account's busy day: 75th percentile of own posts per active local day, rounded down, at least 1."""
+def busy_day_quantile(tweets: pd.DataFrame, tz: str) -> float:
+    """75th percentile of own posts (retweets aside) per active local day; at least 1."""
     own = _local_frame(tweets, tz)
     if own.empty:
-        return 1
-    return max(int(np.floor(own.groupby("local_date").size().quantile(0.75) + 1e-9)), 1)
+        return 1.0
+    return max(float(own.groupby("local_date").size().quantile(0.75)), 1.0)
+
+
+def busy_day(tweets: pd.DataFrame, tz: str) -> int:
+    """The account's busy day: busy_day_quantile rounded down, at least 1."""
+    return max(int(np.floor(busy_day_quantile(tweets, tz) + 1e-9)), 1)
 
 
 def _volume_reading(

@@ -24,15 +24,6 @@ FILLER: tuple[str, ...] = (
 )
 
 
-def busy_day_p75(tweets: pd.DataFrame, tz: str) -> float:
-    """75th percentile of own posts (retweets aside) per active local day; at least 1."""
-    own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool)]
-    if own.empty:
-        return 1.0
-    days = pd.to_datetime(own["created_at"], utc=True).dt.tz_convert(tz).dt.tz_localize(None).dt.normalize()
-    return max(float(days.value_counts().quantile(0.75)), 1.0)
-
-
 def load_account(paths: Sequence[Path | str]) -> pd.DataFrame:
     """One account's exports (e.g. monthly CSVs) parsed and merged: one row per tweet, the latest metrics kept."""
     from curation.ingest import parse_files
@@ -91,7 +82,7 @@ def replay_planner(tweets: pd.DataFrame, tz: str) -> dict:
         "best_scheduled": len(chosen & is_best),
         "filler_scheduled": len(chosen - is_best),
         "cap": int(plan.constraints.get("cap", 0)),
-        "busy_day_p75": busy_day_p75(hist, tz),
+        "busy_day_p75": insights.busy_day_quantile(hist, tz),
         "n_history": len(hist),
         "n_later": len(later),
         "target": target,

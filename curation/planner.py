@@ -28,8 +28,8 @@ class PlanConstraints:
 
     ``start`` defaults to the next local midnight; a naive ``start`` is read as local time.
     ``allowed_hours`` is half-open: (8, 18) offers slots on the hour from 08:00 to 17:00.
-    ``daily_cap`` None takes the cap from insights.volume; ``quality_bar`` None takes the
-    account's median target of comparable tweets (see ``default_bars``). ``bar_on`` says what must
+    ``daily_cap`` None takes the cap from insights.volume; ``quality_bar`` None takes what the
+    account's typical recent post earns now (see ``typical_now``). ``bar_on`` says what must
     reach the bar: the draft's prediction at its best slot ("predicted", the default) or the lower
     end of its 80 % interval ("lower", strict: with honest intervals on noisy click counts this
     admits only drafts predicted at about four times the median).

@@ -5,21 +5,15 @@ from datetime import date
 import streamlit as st
 
 from curation import ui
-from curation.audience import AudienceReport, add_snapshot, build_report
+from curation.audience import add_snapshot
 from curation.exports import safe_csv
-from curation.store.access import Actor
 from curation.ui.figures import growth_figure, ratio_band_figure
+from curation.ui.page_data import audience_report
 
 st.title("Audience")
 cur = ui.current()
 st.write("Should you follow back everyone who follows you? Your follower/friend ratio over time, what it says "
          "about how you use X, and whether your best tweets or your busiest weeks brought new followers.")
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def report_for(engine_id: int, workspace_id: int, data_version: int, email: str, _actor: Actor) -> AudienceReport:
-    with ui.session() as s:
-        return build_report(s, workspace_id, _actor)
 
 
 def save_counts(day: date, followers: int, following: int) -> bool:
@@ -28,8 +22,7 @@ def save_counts(day: date, followers: int, following: int) -> bool:
     return True
 
 
-report = ui.run(lambda: report_for(id(ui.engine()), cur.workspace_id, cur.data_version, cur.actor.email,
-                                   cur.actor))
+report = ui.run(lambda: audience_report(cur.workspace_id, cur.data_version, cur.actor, ui.engine()))
 if report is None:
     st.stop()
 history, fb, growth = report.history, report.follow_back, report.growth

@@ -13,7 +13,7 @@ from typing import Any
 import streamlit as st
 
 from curation import insights
-from curation.audience import build_report
+from curation.audience import AudienceReport, build_report
 from curation.errors import user_error
 from curation.planning import History
 from curation.store.access import Actor
@@ -60,13 +60,23 @@ def insights_page(workspace_id: int, hist: History, database: object) -> dict[st
     return _insights(workspace_id, hist.data_version, hist.tz, hist.target, id(database), hist)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def _growth(workspace_id: int, data_version: int, email: str, database: int, _actor: Actor) -> Outcome:
+@st.cache_data(show_spinner=False, max_entries=32)
+def _audience(workspace_id: int, data_version: int, email: str, database: int, _actor: Actor) -> AudienceReport:
     from curation.ui import session
 
+    with session() as s:
+        return build_report(s, workspace_id, _actor)
+
+
+def audience_report(workspace_id: int, data_version: int, actor: Actor, database: object) -> AudienceReport:
+    """The Audience page's report for this data version and user, built once for Audience and Insights alike."""
+    return _audience(workspace_id, data_version, actor.email, id(database), actor)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _growth(workspace_id: int, data_version: int, email: str, database: int, _actor: Actor) -> Outcome:
     def compute() -> Any:
-        with session() as s:
-            return build_report(s, workspace_id, _actor).growth
+        return _audience(workspace_id, data_version, email, database, _actor).growth
 
     return _attempt(compute, lambda g: figures.growth_figure(g) if len(g.table) else None)
 
