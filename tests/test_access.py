@@ -12,14 +12,8 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-from curation.audience import add_snapshot, build_report, load_audience
-from curation.drafting import add_and_score, apply_review_edits
 from curation.errors import CurationError, NotFound, PermissionDenied
-from curation.importer import import_files, list_uploads
-from curation.planner import PlanConstraints
-from curation.planning import history, make_plan, store_plan
-from curation.scoring import active_model, latest_card, rescore_drafts, score_texts, train_workspace
-from curation.stats import workspace_stats
+from curation.plan.planner import PlanConstraints
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, get_draft, list_drafts, update_draft
@@ -36,16 +30,21 @@ from curation.store.workspaces import (
     set_member,
     set_timezone,
 )
-from curation.team import (
+from curation.workspace.audience import add_snapshot, build_report, load_audience
+from curation.workspace.backup import export_workspace, restore_workspace
+from curation.workspace.drafting import add_and_score, apply_review_edits
+from curation.workspace.importer import import_files, list_uploads
+from curation.workspace.members import (
     audit_frame,
     delete_upload,
     delete_workspace,
-    export_workspace,
     members_frame,
     new_workspace,
-    restore_workspace,
     uploads_frame,
 )
+from curation.workspace.planning import history, make_plan, store_plan
+from curation.workspace.scoring import active_model, latest_card, rescore_drafts, score_texts, train_workspace
+from curation.workspace.stats import workspace_stats
 
 TINY = Path(__file__).resolve().parent / "fixtures" / "real" / (
     "analytics_csv__scctsi__trial-promoter-app__tweet_activity_metrics_TCORSStgOrg_20170401_20170408_en.csv")

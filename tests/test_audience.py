@@ -17,26 +17,19 @@ from conftest import ROOT
 from sqlalchemy import Engine, select
 from streamlit.testing.v1 import AppTest
 
-from curation import audience
-from curation.audience import (
-    InvalidSnapshot,
-    add_snapshot,
-    band,
-    build_report,
-    follow_back,
-    net_follows,
-    ratio_history,
-    weekly_growth,
-)
+from curation.audience.growth import Growth, weekly_growth
+from curation.audience.ratio import band, follow_back, follower_ratio, net_follows, ratio_history
+from curation.audience.report import audience_reading
 from curation.cli import main
 from curation.errors import PermissionDenied
-from curation.importer import import_files
 from curation.ingest import parse_files
 from curation.store.access import Actor
 from curation.store.db import make_engine, migrate, session_scope
 from curation.store.models import AccountSnapshot, AuditEvent, Workspace
 from curation.store.workspaces import create_workspace, set_member
 from curation.ui.figures import growth_figure, ratio_band_figure
+from curation.workspace.audience import InvalidSnapshot, add_snapshot, build_report, load_audience
+from curation.workspace.importer import import_files
 
 HERE = Path(__file__).resolve().parent / "fixtures" / "real"
 FOLLOWER_JS = HERE / "archive_follower_js__ajitg25__twitter-analytics__follower.js"
@@ -75,7 +68,7 @@ def parsed(*paths: Path):
 
 def frames(engine: Engine, ws_id: int):
     with session_scope(engine) as s:
-        return audience.load_audience(s, ws_id, LOCAL)
+        return load_audience(s, ws_id, LOCAL)
 
 
 def new_workspace(engine: Engine, name: str = "Acme") -> int:
@@ -125,10 +118,10 @@ def test_band_refuses_a_negative_or_missing_ratio():
 
 
 def test_ratio_is_unknown_without_counts_and_infinite_when_following_nobody():
-    assert audience.follower_ratio(None, 10) is None
-    assert audience.follower_ratio(10, 0) == math.inf
-    assert audience.follower_ratio(0, 0) is None
-    assert audience.follower_ratio(30, 20) == 1.5
+    assert follower_ratio(None, 10) is None
+    assert follower_ratio(10, 0) == math.inf
+    assert follower_ratio(0, 0) is None
+    assert follower_ratio(30, 20) == 1.5
 
 
 # --------------------------------------------------------------------------- real archive lists
@@ -308,7 +301,7 @@ def test_reading_on_the_demo_names_its_numbers_and_the_band(demo_db):
 def test_reading_gives_follow_back_advice_for_each_band(followers, following, band_name, advice):
     history = ratio_history(snaps((date(2025, 1, 1), followers, following, "manual")), NO_NET)
     fb = follow_back(None, None)
-    text = audience.audience_reading(history, fb, audience.Growth(table=pd.DataFrame()))
+    text = audience_reading(history, fb, Growth(table=pd.DataFrame()))
     assert f"{followers:,} followers" in text and f"{following:,} accounts" in text and band_name in text
     assert advice in text
 
@@ -316,7 +309,7 @@ def test_reading_gives_follow_back_advice_for_each_band(followers, following, ba
 def test_reading_shows_what_following_everyone_back_would_do_to_the_ratio():
     history = ratio_history(snaps((date(2025, 1, 1), 4, 2, "archive")), NO_NET)
     fb = follow_back(["1", "2", "3", "4"], ["4", "5"])
-    text = audience.audience_reading(history, fb, audience.Growth(table=pd.DataFrame()))
+    text = audience_reading(history, fb, Growth(table=pd.DataFrame()))
     assert "Following back all 3 followers you do not follow would take you to 5 followed and a ratio of 0.80" in text
     assert "a handful of follows" in text  # 6 accounts in all
 
@@ -324,7 +317,7 @@ def test_reading_shows_what_following_everyone_back_would_do_to_the_ratio():
 def test_no_counts_reading_says_what_to_upload():
     history = ratio_history(snaps(), NO_NET)
     assert history.table.empty
-    text = audience.audience_reading(history, follow_back(None, None), audience.Growth(table=pd.DataFrame()))
+    text = audience_reading(history, follow_back(None, None), Growth(table=pd.DataFrame()))
     assert "follower.js" in text and "type in" in text
 
 

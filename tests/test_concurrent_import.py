@@ -8,11 +8,11 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import Engine, func, select
 
-from curation.importer import ImportReport, import_files
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.models import Tweet
 from curation.store.workspaces import create_workspace
+from curation.workspace.importer import ImportReport, import_files
 from tests.ingest_cases import Tweet as T
 from tests.ingest_cases import archive_js, archive_tweet, tweets, x_content_csv
 

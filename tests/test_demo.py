@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from curation.demo import DEMO_TIMEZONE, demo_tweets
+from curation.workspace.demo import DEMO_TIMEZONE, demo_tweets
 
 
 def test_same_seed_same_data():

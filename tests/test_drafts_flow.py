@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 
-from curation.activity import describe
 from curation.cli import main
-from curation.drafting import card_sentence, metrics_table
 from curation.store.access import Actor
 from curation.store.db import engine_for, session_scope
 from curation.store.drafts import list_drafts
+from curation.workspace.activity import describe
+from curation.workspace.drafting import card_sentence, metrics_table
 
 WS = "Northwind Analytics (demo)"
 

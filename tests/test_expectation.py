@@ -6,14 +6,15 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
-from curation import model, planning
-from curation.demo import demo_tweets, seed_demo
-from curation.importer import import_files
-from curation.services import after_data_change
+from curation.learn import model
 from curation.store.access import Actor, get_workspace
 from curation.store.db import session_scope
 from curation.store.expectations import store_expectation, stored_expectation
 from curation.store.models import Expectation
+from curation.workspace import planning
+from curation.workspace.demo import demo_tweets, seed_demo
+from curation.workspace.importer import import_files
+from curation.workspace.refresh import after_data_change
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def test_too_little_history_and_missing_values_round_trip(engine):
 
 
 def test_deleting_a_workspace_removes_its_stored_expectation(engine):
-    from curation.team import delete_workspace
+    from curation.workspace.members import delete_workspace
 
     ws = seed_demo(engine)
     series = pd.Series([1.0], index=pd.Index(["1"], name="tweet_id"))

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar import Calendar
 
-from curation.exports import FORMULA_STARTS, event_uid, plan_frame, plan_to_csv, plan_to_ics, safe_csv
-from curation.planner import LeftOut, Plan, Slot
+from curation.plan.exports import FORMULA_STARTS, event_uid, plan_frame, plan_to_csv, plan_to_ics, safe_csv
+from curation.plan.planner import LeftOut, Plan, Slot
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 SCRIPT = '<script>alert("x")</script> <b>bold</b> & "quotes"'

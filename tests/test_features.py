@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curation.features import (
+from curation.learn.features import (
     GAP_CAP_MINUTES,
     AccountState,
     FeatureSpace,
@@ -161,7 +161,7 @@ def test_fast_draft_structure_matches_the_frame_path():
 
 
 def test_text_counts_are_reused_only_for_the_same_texts() -> None:
-    from curation.features import TextCounts
+    from curation.learn.features import TextCounts
 
     first = TextCounts.of(["Read the guide https://example.com", "gm"])
     assert TextCounts.of(["Read the guide https://example.com", "gm"]) is first

@@ -341,7 +341,7 @@ import contextlib, io, json, resource, sys
 from curation.cli import main
 
 
-from curation.peak import peak_rss_mb as peak_mb  # this process's own peak, not pytest's
+from curation.bench.peak import peak_rss_mb as peak_mb  # this process's own peak, not pytest's
 
 
 for name, argv in json.loads(sys.argv[1]):

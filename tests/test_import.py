@@ -16,12 +16,12 @@ from conftest import ROOT
 from sqlalchemy import func, select
 
 from curation.errors import ImportFailed
-from curation.importer import import_files
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Tweet, Upload
 from curation.store.tweets import load_tweets
 from curation.store.workspaces import create_workspace
+from curation.workspace.importer import import_files
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 LOCAL = Actor.local_user()

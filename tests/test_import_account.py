@@ -9,10 +9,10 @@ import pytest
 from conftest import ROOT
 from ingest_cases import REAL, fixture
 
-from curation.importer import import_files, tweet_accounts, workspace_accounts
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.workspaces import create_workspace
+from curation.workspace.importer import import_files, tweet_accounts, workspace_accounts
 
 LOCAL = Actor.local_user()
 GERARD = "analytics_csv__gtieng__twitter_analytics__gerardtieng_2019_1.csv"

@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 from sqlalchemy import select
 
-from curation.bench_cases import archive_js, history, varied
-from curation.importer import import_files
+from curation.bench.cases import archive_js, history, varied
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.models import Tweet, TweetUpload
 from curation.store.tweets import load_tweets
 from curation.store.workspaces import create_workspace
+from curation.workspace.importer import import_files
 
 LOCAL = Actor.local_user()
 

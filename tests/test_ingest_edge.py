@@ -12,7 +12,6 @@ from ingest_cases import Tweet, archive_js, archive_tweet, legacy_csv, tweets
 from sqlalchemy import select
 
 from curation.errors import ImportFailed
-from curation.importer import import_files
 from curation.ingest import check_size, parse_files, read_paths, read_uploads
 from curation.ingest.limits import MAX_FILE_BYTES, MAX_TEXT_CHARS
 from curation.store.access import Actor
@@ -20,6 +19,7 @@ from curation.store.db import session_scope
 from curation.store.models import Tweet as StoredTweet
 from curation.store.models import Upload
 from curation.store.workspaces import create_workspace
+from curation.workspace.importer import import_files
 
 LOCAL = Actor.local_user()
 WHEN = datetime(2025, 3, 20, 14, 30, tzinfo=UTC)

@@ -10,13 +10,13 @@ import pytest
 from ingest_cases import REAL, fixture, real_path
 from sqlalchemy import select
 
-from curation.importer import import_files
 from curation.ingest import parse_files
 from curation.ingest.legacy_analytics import POSITION_WARNING
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.models import Tweet
 from curation.store.workspaces import create_workspace
+from curation.workspace.importer import import_files
 
 LOCAL = Actor.local_user()
 

@@ -7,11 +7,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from curation import insights
-from curation.audience import weekly_growth
-from curation.demo import DEMO_TIMEZONE, VOLUME_SLOPE, demo_tweets
+from curation.audience.growth import weekly_growth
 from curation.errors import NotEnoughData
+from curation.plan import insights
 from curation.ui import figures
+from curation.workspace.demo import DEMO_TIMEZONE, VOLUME_SLOPE, demo_tweets
 
 TZ = DEMO_TIMEZONE
 

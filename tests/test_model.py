@@ -14,11 +14,11 @@ import pytest
 import skops.io as sio
 from sklearn.linear_model import LogisticRegression
 
-from curation import model
-from curation.demo import DEMO_TIMEZONE, demo_tweets
 from curation.errors import CurationError, NotEnoughData
 from curation.ingest import parse_files
-from curation.modeling.data import prepare
+from curation.learn import model
+from curation.learn.data import prepare
+from curation.workspace.demo import DEMO_TIMEZONE, demo_tweets
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 USEFUL = "New guide: data quality in 7 steps https://northwind.io/blog/1"
@@ -168,7 +168,7 @@ def test_explain_many_gives_what_explain_gives_one_draft_at_a_time(trained, demo
 
 
 def test_batched_word_effects_equal_the_per_draft_char_gram_attribution(trained, demo):
-    from curation.modeling.explain import batch_text_contributions
+    from curation.learn.explain import batch_text_contributions
 
     texts = [USEFUL, TAGGED, "Data, data and more data: the guide", *demo["text"].iloc[40:80]]
     batch = batch_text_contributions(trained.space, trained._w_text, texts)
@@ -289,7 +289,7 @@ def test_artifact_holds_no_pickle_and_only_trusted_types(trained):
         assert all(n.endswith((".npy", ".json")) for n in names)
         assert b"pickle" not in z.read("schema.json").lower()
     assert set(sio.get_untrusted_types(data=blob)) <= set(model.TRUSTED_TYPES)
-    for path in ("curation/model.py", *map(str, Path("curation/modeling").glob("*.py"))):
+    for path in map(str, Path("curation/learn").glob("*.py")):
         source = (Path(__file__).resolve().parents[1] / path).read_text()
         assert "import pickle" not in source and "joblib" not in source and "trusted=True" not in source
 
@@ -320,7 +320,7 @@ def test_batch_and_grid_scoring_agree_with_scoring_one_draft_at_a_time(trained):
 
 
 def test_metrics_of_an_empty_block_are_undefined_not_an_error():
-    from curation.modeling import fitting
+    from curation.learn import fitting
 
     out = fitting.metrics(np.zeros(0), np.zeros(0))
     assert set(out) >= {"spearman", "poisson_deviance", "d2", "mae_log1p", "top20_share"}
@@ -343,7 +343,7 @@ def _drifted(seed: int, n: int = 3000):
 
 
 def test_calibration_blocks_are_as_long_as_the_scoring_horizon():
-    from curation.modeling import fitting
+    from curation.learn import fitting
 
     assert fitting.horizon_blocks(1000, 250) == [(500, 750), (750, 1000)]
     assert fitting.horizon_blocks(60, 30) == [(30, 60)]  # a block needs 20 earlier rows to learn from
@@ -351,7 +351,7 @@ def test_calibration_blocks_are_as_long_as_the_scoring_horizon():
 
 
 def test_interval_calibrated_at_the_horizon_covers_about_80_percent_of_later_drifted_tweets():
-    from curation.modeling import fitting
+    from curation.learn import fitting
 
     covered = []
     for seed in range(4):

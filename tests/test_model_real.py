@@ -9,12 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curation import evaluation, model
 from curation.cli import main
 from curation.cli.model import _card_text
-from curation.demo import DEMO_TIMEZONE, demo_tweets
 from curation.errors import CurationError, NotEnoughData
-from curation.modeling import data as data_mod
+from curation.learn import data as data_mod
+from curation.learn import model
+from curation.workspace import evaluation
+from curation.workspace.demo import DEMO_TIMEZONE, demo_tweets
 
 ACCOUNTS = evaluation.accounts()
 SMALL_WINDOW = 3000  # the largest fixture account (21,949 tweets) trains on its latest 3,000 here: fast
@@ -155,7 +156,7 @@ def test_eval_summary_counts_and_renders_not_importable_accounts():
 def test_shipped_prior_records_its_leave_one_account_out_measurement():
     import json
 
-    from curation.modeling import prior
+    from curation.learn import prior
 
     d = json.loads(prior.PRIOR_PATH.read_text())
     assert d["built_from"] == "tests/fixtures/real" and len(d["accounts"]) >= 7
@@ -165,7 +166,7 @@ def test_shipped_prior_records_its_leave_one_account_out_measurement():
 
 
 def test_small_account_card_says_how_much_came_from_the_prior():
-    from curation.modeling import prior
+    from curation.learn import prior
 
     tweets = evaluation.load_account(ACCOUNTS["nandaka-furari/nandaka-furari.github.io"])
     shipped = prior.load_prior()
@@ -180,7 +181,7 @@ def test_small_account_card_says_how_much_came_from_the_prior():
 
 
 def test_a_strong_penalty_keeps_the_fit_at_the_prior():
-    from curation.modeling import fitting
+    from curation.learn import fitting
 
     rng = np.random.default_rng(0)
     import scipy.sparse as sp
@@ -193,7 +194,7 @@ def test_a_strong_penalty_keeps_the_fit_at_the_prior():
 
 
 def test_a_large_history_reads_words_only_and_the_card_says_so(demo, monkeypatch):
-    from curation import features
+    from curation.learn import features
 
     monkeypatch.setattr(features, "CHAR_MAX_ROWS", 1000)
     monkeypatch.setattr(model, "CHAR_MAX_ROWS", 1000)

@@ -13,10 +13,17 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from curation import facts, planner
-from curation.demo import DEMO_DRAFTS, DEMO_TIMEZONE, demo_tweets
+from curation import facts
 from curation.errors import CurationError
-from curation.planner import PlanConstraints, candidate_slots, naive_schedule, plan_schedule, schedule_value
+from curation.plan import planner
+from curation.plan.planner import (
+    PlanConstraints,
+    candidate_slots,
+    naive_schedule,
+    plan_schedule,
+    schedule_value,
+)
+from curation.workspace.demo import DEMO_DRAFTS, DEMO_TIMEZONE, demo_tweets
 
 TZ = DEMO_TIMEZONE
 START = pd.Timestamp("2026-11-02", tz=TZ)  # a Monday, after the DST change of 1 Nov 2026
@@ -369,7 +376,7 @@ def test_build_plan_runs_end_to_end_with_a_stand_in_model(tweets: pd.DataFrame) 
 
 
 def test_build_plan_with_the_trained_demo_model_keeps_the_rules(tweets: pd.DataFrame) -> None:
-    from curation import model
+    from curation.learn import model
 
     trained = model.train(tweets, TZ)
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
@@ -402,7 +409,7 @@ REPLAY_ACCOUNTS = {
 
 @pytest.fixture(scope="module")
 def replays() -> dict[str, dict]:
-    from curation.plan_replay import load_account, replay_planner
+    from curation.plan.replay import load_account, replay_planner
 
     return {name: replay_planner(load_account(paths), "UTC") for name, paths in REPLAY_ACCOUNTS.items()}
 
@@ -465,7 +472,7 @@ def test_an_empty_plan_names_its_nearest_drafts_and_a_bar_that_admits_them(case)
 
 
 def test_empty_plan_reading_and_cli_hints_say_what_would_admit_the_nearest_draft() -> None:
-    from curation.planning import cli_hints, curve_reading, empty_reading
+    from curation.workspace.planning import cli_hints, curve_reading, empty_reading
 
     c = PlanConstraints(tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=1)
     slots = candidate_slots(c)
@@ -483,7 +490,7 @@ def test_empty_plan_reading_and_cli_hints_say_what_would_admit_the_nearest_draft
 
 
 def test_plan_follows_the_insights_cells_not_the_models_own_hours(tweets: pd.DataFrame) -> None:
-    from curation import insights
+    from curation.plan import insights
 
     # the stand-in's own hour effect (15-17 x3) must not decide the time: Insights' cells do
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
@@ -500,7 +507,7 @@ def test_plan_follows_the_insights_cells_not_the_models_own_hours(tweets: pd.Dat
 
 
 def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None:
-    from curation import insights
+    from curation.plan import insights
 
     rng = np.random.default_rng(0)
     n = 1200
@@ -532,8 +539,8 @@ def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None
 
 
 def test_timeline_shows_each_day_once_and_hours_as_clock_times() -> None:
-    from curation.planning import plan_table
     from curation.ui.figures import timeline_figure
+    from curation.workspace.planning import plan_table
 
     drafts, pred, lower, upper, slots, c = _demo_like(n_drafts=12, days=4)
     plan = plan_schedule(drafts, pred, lower, upper, slots, c, bar=3.0, cap=3, volume_factor=hyperbolic)

@@ -10,7 +10,6 @@ from sqlalchemy import inspect, select, text
 from sqlalchemy.exc import IntegrityError
 
 from curation.errors import CurationError, NotFound, PermissionDenied
-from curation.importer import import_parsed
 from curation.ingest import ParsedFile
 from curation.schema import DAILY_COLUMNS, TWEET_COLUMNS
 from curation.store.access import Actor
@@ -18,6 +17,7 @@ from curation.store.db import session_scope
 from curation.store.models import Tweet, TweetUpload
 from curation.store.tweets import load_tweets
 from curation.store.workspaces import create_workspace, find_workspace, set_member
+from curation.workspace.importer import import_parsed
 
 LOCAL = Actor.local_user()
 

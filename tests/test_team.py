@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 
 from curation.cli import main as cli_main
 from curation.errors import CurationError, ImportFailed
-from curation.importer import import_files
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, list_drafts, update_draft
@@ -33,7 +32,10 @@ from curation.store.models import (
 from curation.store.schedules import list_schedules, save_schedule
 from curation.store.tweets import load_tweets
 from curation.store.workspaces import create_workspace, list_members, set_member
-from curation.team import delete_upload, delete_workspace, ephemeral_disk_warning, export_workspace, restore_workspace
+from curation.workspace.backup import export_workspace, restore_workspace
+from curation.workspace.hosting import ephemeral_disk_warning
+from curation.workspace.importer import import_files
+from curation.workspace.members import delete_upload, delete_workspace
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 LOCAL = Actor.local_user()
@@ -302,7 +304,7 @@ def test_workspace_page_lets_an_owner_manage_members_and_delete_only_with_the_ty
 def test_replicas_starting_together_on_postgresql_migrate_and_seed_once(pg_url):
     from concurrent.futures import ThreadPoolExecutor
 
-    from curation.team import prepare_database
+    from curation.workspace.hosting import prepare_database
 
     with ThreadPoolExecutor(3) as pool:
         results = list(pool.map(lambda _: prepare_database(pg_url), range(3)))

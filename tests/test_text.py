@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ingest_cases import Tweet, archive_js, archive_tweet, legacy_csv
 
-from curation import planner
-from curation.features import draft_frame, draft_structure, structure_values
 from curation.ingest import parse_files
+from curation.learn.features import draft_frame, draft_structure, structure_values
+from curation.plan import planner
 from curation.text import (
     count_hashtags,
     count_mentions,

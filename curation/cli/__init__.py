@@ -8,7 +8,7 @@ from typing import NoReturn
 
 from curation.cli import activity, audience, data, drafts, model, plan, team
 from curation.cli.common import emit, engine_of, workspace_id_of
-from curation.errors import user_error
+from curation.store.db import user_error
 
 __all__ = ["build_parser", "emit", "engine_of", "main", "workspace_id_of"]
 

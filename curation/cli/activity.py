@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from curation.activity import activity_frame
 from curation.cli.common import Subparsers, add_command, emit, engine_of
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.workspaces import find_workspace, list_audit
+from curation.workspace.activity import activity_frame
 
 
 def _activity_args(p: argparse.ArgumentParser) -> None:

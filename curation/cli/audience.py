@@ -7,11 +7,11 @@ from datetime import date
 
 import pandas as pd
 
-from curation.audience import InvalidSnapshot, add_snapshot, build_report
-from curation.audience import _fmt_ratio as fmt_ratio  # the same wording as the Audience page
+from curation.audience.ratio import fmt_ratio
 from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
 from curation.store.access import Actor
 from curation.store.db import session_scope
+from curation.workspace.audience import InvalidSnapshot, add_snapshot, build_report
 
 
 def _audience_args(p: argparse.ArgumentParser) -> None:

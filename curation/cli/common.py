@@ -8,11 +8,11 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
-from curation.demo import DEMO_WORKSPACE
 from curation.errors import CurationError
 from curation.store.access import Actor
 from curation.store.db import engine_for, session_scope
 from curation.store.workspaces import find_workspace
+from curation.workspace.demo import DEMO_WORKSPACE
 
 Handler = Callable[[argparse.Namespace], int]
 Subparsers = argparse._SubParsersAction  # argparse names no public type for add_subparsers()' result

@@ -11,15 +11,15 @@ from sqlalchemy.exc import IntegrityError
 
 from curation import ingest
 from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
-from curation.demo import DEMO_WORKSPACE, seed_demo
-from curation.importer import describe, import_files, import_parsed
-from curation.services import after_data_change
-from curation.stats import workspace_stats
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.models import Workspace
 from curation.store.workspaces import create_workspace
-from curation.team import prepare_database
+from curation.workspace.demo import DEMO_WORKSPACE, seed_demo
+from curation.workspace.hosting import prepare_database
+from curation.workspace.importer import describe, import_files, import_parsed
+from curation.workspace.refresh import after_data_change
+from curation.workspace.stats import workspace_stats
 
 
 def _init_db_args(p: argparse.ArgumentParser) -> None:

@@ -6,10 +6,10 @@ import argparse
 from pathlib import Path
 
 from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
-from curation.drafting import add_and_score, drafts_from_csv, review_drafts
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import STATUSES, list_drafts
+from curation.workspace.drafting import add_and_score, drafts_from_csv, review_drafts
 
 
 def _drafts_args(p: argparse.ArgumentParser) -> None:

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from curation import evaluation, ingest, model
+from curation import ingest
 from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
 from curation.errors import CurationError
 from curation.facts import check_timezone
-from curation.importer import oldest_first
-from curation.modeling import prior
+from curation.learn import model, prior
 from curation.plain import json_safe
-from curation.scoring import active_model, set_include_replies, train_workspace
 from curation.store.access import Actor
 from curation.store.tweets import merge_in_memory
+from curation.workspace import evaluation
+from curation.workspace.importer import oldest_first
+from curation.workspace.scoring import active_model, set_include_replies, train_workspace
 
 CARD_KEYS = ("target", "target_label", "n_train", "n_test", "metrics", "interval_coverage", "used", "verdict",
              "candidates", "window", "test_from", "learned_from", "form", "include_replies", "notes")

@@ -8,12 +8,12 @@ from datetime import date
 from pathlib import Path
 
 from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
-from curation.exports import plan_to_csv, plan_to_ics
-from curation.planner import PlanConstraints
-from curation.planning import cli_hints, empty_reading, make_plan, store_plan
+from curation.plan.exports import plan_to_csv, plan_to_ics
+from curation.plan.planner import PlanConstraints
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.workspaces import find_workspace
+from curation.workspace.planning import cli_hints, empty_reading, make_plan, store_plan
 
 
 def hour_range(value: str) -> tuple[int, int]:

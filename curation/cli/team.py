@@ -9,18 +9,12 @@ from pathlib import Path
 
 from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
 from curation.errors import CurationError
-from curation.services import after_data_change
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.workspaces import get_or_create_workspace, remove_member, set_member
-from curation.team import (
-    delete_upload,
-    delete_workspace,
-    export_workspace,
-    members_frame,
-    restore_workspace,
-    uploads_frame,
-)
+from curation.workspace.backup import export_workspace, restore_workspace
+from curation.workspace.members import delete_upload, delete_workspace, members_frame, uploads_frame
+from curation.workspace.refresh import after_data_change
 
 
 def _members_args(p: argparse.ArgumentParser) -> None:

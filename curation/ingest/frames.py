@@ -64,17 +64,23 @@ def tweets_frame(cols: Mapping[str, Any], n: int, bad_counts: dict[str, np.ndarr
         elif col in OPTIONAL_TEXT_COLUMNS:
             series = pd.Series([None] * n if val is None else _plain(val), dtype=object)
             out[col] = series.where(series.notna() & (series != ""), None)
-        elif val is None:  # metrics
-            out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64")
         else:
-            out[col], bad = to_counts(val)
-            if bad_counts is not None and bad.any():
-                bad_counts[col] = bad.nonzero()[0]
+            out[col] = _metric(col, val, n, bad_counts)
     for key, series in out.items():
         if len(series) != n:
             raise ValueError(f"column {key} has {len(series)} values, expected {n}")
         series.index = pd.RangeIndex(n)
     return pd.DataFrame(out, columns=list(TWEET_COLUMNS))
+
+
+def _metric(col: str, val: Any, n: int, bad_counts: dict[str, np.ndarray] | None) -> pd.Series:
+    """One metric column as Int64 (<NA> when the export has no such column); flags cells that are not counts."""
+    if val is None:
+        return pd.Series(pd.NA, index=range(n), dtype="Int64")
+    series, bad = to_counts(val)
+    if bad_counts is not None and bad.any():
+        bad_counts[col] = bad.nonzero()[0]
+    return series
 
 
 def _plain(val: Any) -> Any:
@@ -101,13 +107,7 @@ def daily_frame(cols: Mapping[str, Any], n: int, bad_counts: dict[str, np.ndarra
     """Assemble the canonical daily frame (day = datetime.date, Int64 metrics); see tweets_frame."""
     out: dict[str, Any] = {"day": pd.Series([] if n == 0 else list(cols["day"]), dtype=object)}
     for col in DAILY_METRICS:
-        val = cols.get(col)
-        if val is None:
-            out[col] = pd.Series(pd.NA, index=range(n), dtype="Int64")
-        else:
-            out[col], bad = to_counts(val)
-            if bad_counts is not None and bad.any():
-                bad_counts[col] = bad.nonzero()[0]
+        out[col] = _metric(col, cols.get(col), n, bad_counts)
         out[col].index = pd.RangeIndex(n)
     return pd.DataFrame(out, columns=list(DAILY_COLUMNS))
 

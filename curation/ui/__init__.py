@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -11,15 +12,15 @@ import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from streamlit.runtime.pages_manager import PagesManager
+from streamlit import runtime
 
 from curation import config
-from curation.errors import user_error
 from curation.store.access import Actor, role_of
-from curation.store.db import session_scope
+from curation.store.db import session_scope, user_error
 from curation.store.workspaces import list_workspaces
-from curation.team import ephemeral_disk_warning, is_admin, prepare_database
 from curation.ui.auth import auth_enabled, explain_and_stop, first_workspace, signed_in_email
+from curation.workspace.hosting import ephemeral_disk_warning, prepare_database
+from curation.workspace.members import is_admin
 
 T = TypeVar("T")
 
@@ -28,7 +29,7 @@ T = TypeVar("T")
 def _engine(url: str) -> Engine:
     engine, seeded = prepare_database(url)  # replicas starting together take turns
     if seeded is not None:  # first start: the demo workspace makes the app useful before any upload
-        from curation.services import after_data_change
+        from curation.workspace.refresh import after_data_change
 
         after_data_change(engine, seeded)
     return engine
@@ -75,18 +76,49 @@ class Current:
         return self.role == "owner"
 
 
+PAGES = (  # (script, title, icon, url path); the first is the default page
+    ("pages/1_import.py", "Import", ":material/upload_file:", None),
+    ("pages/2_insights.py", "Insights", ":material/monitoring:", "insights"),
+    ("pages/3_drafts.py", "Drafts", ":material/edit_note:", "drafts"),
+    ("pages/4_planner.py", "Planner", ":material/calendar_month:", "planner"),
+    ("pages/6_audience.py", "Audience", ":material/diversity_3:", "audience"),
+    ("pages/5_workspace.py", "Workspace", ":material/group:", "workspace"),
+)
+_run = threading.local()  # each script run has its own thread: is this run inside the router?
+
+
+def app_pages() -> list:
+    """The app's pages for st.navigation (app.py and the fresh-server guard use the same list)."""
+    return [
+        st.Page(str(config.PROJ_ROOT / script), title=title, icon=icon, url_path=url, default=url is None)
+        for script, title, icon, url in PAGES
+    ]
+
+
+@contextmanager
+def routed() -> Iterator[None]:
+    """app.py runs the chosen page inside this, so a page knows the router ran first."""
+    _run.routed = True
+    try:
+        yield
+    finally:
+        _run.routed = False
+
+
 def ensure_router() -> None:
     """Send a page run that bypassed app.py back through the router.
 
     A new server's first visitor who opens a page URL (say /drafts) gets Streamlit's old multipage
     mode: it sees a pages/ folder and runs pages/3_drafts.py without app.py, so without the sign-in
-    gate, the page config and the navigation. Streamlit drops that mode for good once st.navigation
-    has run; this makes it so, and reruns through app.py, which routes to the same URL. (The supported
-    way out is a page folder not named pages/; renaming it moves every teammate's page file at once.)
+    gate, the page config and the navigation. Calling st.navigation ends that mode for the server
+    (documented: with st.navigation the pages/ folder is ignored); the rerun then goes through
+    app.py, which routes to the same URL. A page run alone under AppTest has no server runtime and
+    is left as it is.
     """
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    if getattr(_run, "routed", False) or not runtime.exists():
+        return
+    st.navigation(app_pages(), position="hidden")
+    st.rerun()
 
 
 WS_PARAM = "ws"  # the URL's ?ws=<id>: page links, reloads and shared links keep the workspace
@@ -219,7 +251,7 @@ def _close_new_workspace() -> None:
 
 @st.dialog("New workspace", on_dismiss=_close_new_workspace)
 def new_workspace_dialog(who: Actor) -> None:
-    from curation.team import new_workspace
+    from curation.workspace.members import new_workspace
 
     st.write("A workspace holds one account's history, drafts and plans. Name it after the account.")
     name = st.text_input("Name", key="new_ws_name", placeholder="Acme on X")

@@ -97,7 +97,7 @@ def gate() -> None:
 def first_workspace(actor: Actor) -> None:
     """An administrator with no workspace at all (e.g. after deleting the last one) creates one here."""
     from curation import ui
-    from curation.team import new_workspace
+    from curation.workspace.members import new_workspace
 
     st.info("There is no workspace yet. Name one to start; then import your history or restore an export into it "
             "on the Workspace page.")

@@ -15,10 +15,10 @@ def page_switch(url: str, ws_id: int) -> dict:
     """Seconds from a page link's click to the page drawn, server side, after one visit to each page."""
     from streamlit.testing.v1 import AppTest
 
-    from curation.services import after_data_change
-    from curation.stats import workspace_stats
     from curation.store.access import Actor
     from curation.store.db import engine_for, session_scope
+    from curation.workspace.refresh import after_data_change
+    from curation.workspace.stats import workspace_stats
 
     after_data_change(engine_for(url), ws_id)  # the model exists, as after `make run`
     with session_scope(engine_for(url)) as s:
@@ -54,7 +54,7 @@ def serve_switches(url: str, ws_id: int, stop: Path, out: Path) -> None:
 
     from streamlit.testing.v1 import AppTest
 
-    from curation.peak import peak_rss_mb
+    from curation.bench.peak import peak_rss_mb
 
     os.environ["DATABASE_URL"] = url
     at = AppTest.from_file(str(Path(__file__).resolve().parents[2] / "app.py"), default_timeout=600)

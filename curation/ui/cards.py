@@ -9,8 +9,8 @@ from typing import TypeVar
 
 import streamlit as st
 
-from curation.drafting import card_sentence, metrics_table
 from curation.ui.figures import holdout_figure
+from curation.workspace.drafting import card_sentence, metrics_table
 
 T = TypeVar("T")
 

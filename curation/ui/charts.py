@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from curation.exports import safe_csv
+from curation.plan.exports import safe_csv
 from curation.ui import md_escape
 
 

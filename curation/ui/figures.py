@@ -9,11 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from curation.audience import BANDS, MASS_FROM, Growth
-from curation.audience import History as RatioHistory
+from curation.audience.growth import Growth
+from curation.audience.ratio import BANDS, MASS_FROM
+from curation.audience.ratio import History as RatioHistory
 from curation.facts import TIMING_CELL_HOURS, WEEKDAYS
-from curation.insights import BestTimes, Finding, Volume, WhatWorked
-from curation.planner import Plan
+from curation.plan.insights import BestTimes, Finding, Volume, WhatWorked
+from curation.plan.planner import Plan
 
 # --------------------------------------------------------------------------- insights
 

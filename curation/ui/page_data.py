@@ -12,12 +12,13 @@ from typing import Any
 
 import streamlit as st
 
-from curation import insights
-from curation.audience import AudienceReport, build_report
-from curation.errors import user_error
-from curation.planning import History
+from curation.audience.report import AudienceReport
+from curation.plan import insights
 from curation.store.access import Actor
+from curation.store.db import user_error
 from curation.ui import figures
+from curation.workspace.audience import build_report
+from curation.workspace.planning import History
 
 
 @dataclass(frozen=True)

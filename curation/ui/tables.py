@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from curation.importer import FileReport
+from curation.workspace.importer import FileReport
 
 
 def file_table(files: list[FileReport] | list[dict]) -> pd.DataFrame:

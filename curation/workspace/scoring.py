@@ -10,8 +10,9 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from curation import config, model
+from curation import config
 from curation.errors import NotEnoughData
+from curation.learn import model
 from curation.store.access import Actor, audit, get_workspace, now, require_role, role_of
 from curation.store.db import session_scope
 from curation.store.drafts import Score, list_drafts, store_scores

@@ -7,8 +7,8 @@ from collections.abc import Callable
 import pandas as pd
 from sqlalchemy import Engine
 
-from curation import model
 from curation.errors import NotEnoughData
+from curation.learn import model
 from curation.store.access import Actor, get_workspace
 from curation.store.db import session_scope
 from curation.store.expectations import store_expectation, stored_expectation

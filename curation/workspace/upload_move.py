@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from sqlalchemy import Engine
 
-from curation.importer import ImportReport, import_files
-from curation.services import after_data_change
 from curation.store.access import Actor, role_of
 from curation.store.db import session_scope
-from curation.team import delete_upload, new_workspace
+from curation.workspace.importer import ImportReport, import_files
+from curation.workspace.members import delete_upload, new_workspace
+from curation.workspace.refresh import after_data_change
 
 
 def import_into_new_workspace(engine: Engine, actor: Actor, name: str, timezone: str,

@@ -12,14 +12,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from curation import ingest, model
+from curation import config, ingest
 from curation.errors import CurationError
-from curation.importer import oldest_first
-from curation.modeling import prior as prior_mod
-from curation.modeling.data import prepare
+from curation.learn import model
+from curation.learn import prior as prior_mod
+from curation.learn.data import prepare
 from curation.store.tweets import merge_in_memory
+from curation.workspace.importer import oldest_first
 
-REAL_DIR = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real"
+REAL_DIR = config.PROJ_ROOT / "tests" / "fixtures" / "real"
 BASELINES = ("model", "B0", "B1", "B2", "B3")
 EVAL_TZ = "UTC"  # the exports do not name the account's timezone; UTC keeps every account comparable
 
@@ -74,7 +75,7 @@ def load_account(paths: list[Path]) -> pd.DataFrame:
 
 def _replay(tweets: pd.DataFrame, tz: str) -> tuple[dict | None, str]:
     try:
-        from curation.plan_replay import replay_planner
+        from curation.plan.replay import replay_planner
     except ImportError as exc:  # the planner replay is optional: the model table stands alone
         return None, f"planner replay unavailable ({exc})"
     try:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from curation.peak import peak_rss_mb
+from curation.bench.peak import peak_rss_mb
 
 CASES: dict[str, tuple[Callable[[int, Path], dict], tuple[int, ...]]] = {}
 
@@ -36,8 +36,8 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
 
 
 def _seeded_db(scale: int, tmp: Path) -> tuple[str, int, float]:
-    from curation.demo import seed_demo
     from curation.store.db import engine_for
+    from curation.workspace.demo import seed_demo
 
     url = f"sqlite:///{tmp / 'bench.db'}"
     seconds, ws_id = timed(lambda: seed_demo(engine_for(url), scale=scale))
@@ -46,9 +46,9 @@ def _seeded_db(scale: int, tmp: Path) -> tuple[str, int, float]:
 
 @case("demo_seed", (1, 10, 50))
 def _demo_seed(scale: int, tmp: Path) -> dict:
-    from curation.stats import workspace_stats
     from curation.store.access import Actor
     from curation.store.db import engine_for, session_scope
+    from curation.workspace.stats import workspace_stats
 
     url, ws_id, seed_s = _seeded_db(scale, tmp)
     with session_scope(engine_for(url)) as s:
@@ -73,8 +73,7 @@ def run_one(name: str, size: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from curation import bench_cases  # noqa: F401  (registers the cases of later modules)
-
+    """Run every registered case (each size in its own process) and print the figures as JSON."""
     parser = argparse.ArgumentParser(prog="python -m curation.bench")
     parser.add_argument("--case", help="run only this case")
     parser.add_argument("--size", type=int, help="with --case: only this size (runs in-process)")
@@ -98,10 +97,3 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} size={size} done", file=sys.stderr)
     print(json.dumps({"machine": {"python": sys.version.split()[0]}, "cases": results}, indent=2))
     return 0
-
-
-if __name__ == "__main__":
-    # Run the imported module's main, so cases registered by curation.bench_cases land in its CASES.
-    from curation.bench import main as registered_main
-
-    raise SystemExit(registered_main())

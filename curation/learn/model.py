@@ -21,7 +21,19 @@ from threadpoolctl import threadpool_limits
 
 from curation.errors import NotEnoughData
 from curation.facts import TARGET_LABELS, WEEKDAYS
-from curation.features import (
+from curation.learn import fitting
+from curation.learn.baselines import b3_predict
+from curation.learn.data import (
+    MAX_TRAIN_ROWS,
+    MIN_TRAIN,
+    TrainingData,
+    clean_count,
+    engagement,
+    prepare,
+    split_point,
+)
+from curation.learn.explain import TextExplainer, batch_text_contributions, structure_effects
+from curation.learn.features import (
     CHAR_MAX_ROWS,
     LEVEL_WINDOW,
     STATE_COLUMNS,
@@ -32,23 +44,11 @@ from curation.features import (
     TextCounts,
     draft_frame,
 )
-from curation.modeling import fitting
-from curation.modeling.baselines import b3_predict
-from curation.modeling.data import (
-    MAX_TRAIN_ROWS,
-    MIN_TRAIN,
-    TrainingData,
-    clean_count,
-    engagement,
-    prepare,
-    split_point,
-)
-from curation.modeling.explain import TextExplainer, batch_text_contributions, structure_effects
-from curation.modeling.fitting import Scorer
-from curation.modeling.hints import account_hint_texts, draft_hint_texts, hint_stats
-from curation.modeling.persist import TRUSTED_TYPES, pack, unpack
-from curation.modeling.prior import load_prior, prior_vector
-from curation.modeling.util import utc_list
+from curation.learn.fitting import Scorer
+from curation.learn.hints import account_hint_texts, draft_hint_texts, hint_stats
+from curation.learn.persist import TRUSTED_TYPES, pack, unpack
+from curation.learn.prior import load_prior, prior_vector
+from curation.learn.util import utc_list
 from curation.plain import iso, json_safe
 
 __all__ = [

@@ -8,17 +8,17 @@ from functools import lru_cache
 import pandas as pd
 from sqlalchemy import Engine
 
-from curation import insights
 from curation.errors import CurationError, NotEnoughData
-from curation.expectation import content_expectation
-from curation.importer import tweet_handles
-from curation.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
-from curation.scoring import active_model
+from curation.plan import insights
+from curation.plan.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
 from curation.store.access import Actor, get_workspace, require_role
 from curation.store.db import session_scope
 from curation.store.drafts import list_drafts
 from curation.store.schedules import save_schedule
 from curation.store.tweets import load_tweets
+from curation.workspace.expectation import content_expectation
+from curation.workspace.importer import tweet_handles
+from curation.workspace.scoring import active_model
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Benchmark cases of import, model and planner (registered with curation.bench.case)."""
+"""Benchmark cases of import, model and planner (registered with curation.bench.run.case)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import numpy as np
 import orjson
 import pandas as pd
 
-from curation.bench import case, timed
-from curation.demo import DEMO_TIMEZONE, demo_tweets
+from curation.bench.run import case, timed
+from curation.workspace.demo import DEMO_TIMEZONE, demo_tweets
 
 
 def history(n: int) -> pd.DataFrame:
@@ -116,10 +116,10 @@ def legacy_csv(tweets: pd.DataFrame) -> bytes:
 
 
 def _import(tmp: Path, name: str, data: bytes, retrain: bool = False) -> dict:
-    from curation.importer import import_files
     from curation.store.access import Actor
     from curation.store.db import engine_for, session_scope
     from curation.store.workspaces import create_workspace
+    from curation.workspace.importer import import_files
 
     engine = engine_for(f"sqlite:///{tmp / 'bench.db'}")
     with session_scope(engine) as s:
@@ -127,7 +127,7 @@ def _import(tmp: Path, name: str, data: bytes, retrain: bool = False) -> dict:
     seconds, report = timed(lambda: import_files(engine, ws, Actor.local_user(), [(name, data)]))
     out = {"import_s": seconds, "new": report.new}
     if retrain:  # what a user waits for after an upload: the import, then the retrain it triggers
-        from curation.services import after_data_change
+        from curation.workspace.refresh import after_data_change
 
         retrain_s, _ = timed(lambda: after_data_change(engine, ws))
         out |= {"retrain_s": retrain_s, "import_and_retrain_s": round(seconds + retrain_s, 3)}
@@ -167,7 +167,7 @@ def _import_legacy(n: int, tmp: Path) -> dict:
 
 @case("model", (2_000, 10_000, 100_000))
 def _model(n: int, tmp: Path) -> dict:
-    from curation import model
+    from curation.learn import model
 
     tweets = varied(history(n))
     train_s, trained = timed(lambda: model.train(tweets, DEMO_TIMEZONE))
@@ -204,8 +204,9 @@ def _model(n: int, tmp: Path) -> dict:
 
 @case("insights_and_plan", (2_000, 50_000))
 def _plan(n: int, tmp: Path) -> dict:
-    from curation import insights, model
-    from curation.planner import PlanConstraints, build_plan
+    from curation.learn import model
+    from curation.plan import insights
+    from curation.plan.planner import PlanConstraints, build_plan
 
     tweets = varied(history(n))
     trained = model.train(tweets, DEMO_TIMEZONE)

@@ -10,10 +10,10 @@ from typing import Any, Protocol
 import numpy as np
 import pandas as pd
 
-from curation import insights
 from curation.errors import CurationError
 from curation.facts import WEEKDAYS, check_timezone
 from curation.plain import iso, json_safe
+from curation.plan import insights
 from curation.text import has_link as text_has_link
 
 NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)

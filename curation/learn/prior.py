@@ -20,8 +20,8 @@ from scipy.stats import spearmanr
 from sklearn.linear_model import Ridge
 
 from curation.errors import CurationError
-from curation.features import FeatureSpace, TextCounts
-from curation.modeling.data import TrainingData, prepare, split_point
+from curation.learn.data import TrainingData, prepare, split_point
+from curation.learn.features import FeatureSpace, TextCounts
 from curation.plain import json_safe
 
 PRIOR_PATH = Path(__file__).with_name("prior.json")

@@ -10,7 +10,7 @@ import pandas as pd
 
 from curation.errors import CurationError, NotEnoughData
 from curation.facts import TARGET_LABELS, check_timezone
-from curation.features import MAX_MODEL_TEXT, clean_count, history_state, recent_level, text_structure
+from curation.learn.features import MAX_MODEL_TEXT, clean_count, history_state, recent_level, text_structure
 
 MIN_TRAIN = 50  # eligible tweets with the target
 MIN_CLICKED = 10  # tweets with at least one url click before clicks (not engagement) are learnable

@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, select
 
-from curation.importer import import_parsed
 from curation.ingest import ParsedFile
 from curation.schema import DAILY_COLUMNS, METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, audit, now
@@ -41,6 +40,7 @@ from curation.store.models import AccountSnapshot, Draft, Workspace
 from curation.store.workspaces import create_workspace
 from curation.text import domains_in, hashtags_in, mentions_in
 from curation.text import has_link as text_has_link
+from curation.workspace.importer import import_parsed
 
 DEMO_WORKSPACE = "Northwind Analytics (demo)"
 DEMO_TIMEZONE = "America/New_York"

@@ -10,8 +10,8 @@ import scipy.sparse as sp
 from scipy.special import stdtr
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-from curation.features import MODEL_HOUR_BLOCK, TextCounts, local_parts
-from curation.modeling.explain import asks_question
+from curation.learn.explain import asks_question
+from curation.learn.features import MODEL_HOUR_BLOCK, TextCounts, local_parts
 from curation.plain import json_safe
 
 MIN_N = 8  # tweets per group before a comparison is shown
@@ -153,7 +153,7 @@ def _dedupe(items: list[tuple]) -> list[tuple]:
     return kept
 
 
-def _pct(ratio: float) -> str:
+def pct(ratio: float) -> str:
     return f"{round(abs(1 - ratio) * 100)} %"
 
 
@@ -161,7 +161,7 @@ def _effect(ratio: float, label: str, than: str = "") -> str:
     """'got ×1.6 clicks' / 'got 38 % fewer clicks' (+ a comparison group)."""
     if ratio >= 1:
         return f"got ×{ratio:.1f} the {label} of {than}" if than else f"got ×{ratio:.1f} {label}"
-    return f"got {_pct(ratio)} fewer {label}" + (f" than {than}" if than else "")
+    return f"got {pct(ratio)} fewer {label}" + (f" than {than}" if than else "")
 
 
 def _block_label(blk: int) -> str:
@@ -185,7 +185,7 @@ def link_hint(st: dict, advice: str = "") -> str | None:
 
 def _hashtag_hint(c: dict, label: str) -> str:
     if c["ratio"] < 1:
-        return f"3+ hashtags cut {label} by {_pct(c['ratio'])} here ({c['n_a']} tweets)."
+        return f"3+ hashtags cut {label} by {pct(c['ratio'])} here ({c['n_a']} tweets)."
     return f"Tweets with 3+ hashtags got ×{c['ratio']:.1f} {label} here ({c['n_a']} tweets)."
 
 

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from curation import insights, model
 from curation.errors import NotEnoughData
-from curation.planner import PlanConstraints, build_plan
+from curation.learn import model
+from curation.plan import insights
+from curation.plan.planner import PlanConstraints, build_plan
 
 HISTORY_SHARE = 0.8
 N_BEST = 5

@@ -19,8 +19,8 @@ def after_data_change(
     ``step`` hears each stage as it starts (the Import page shows them while the user waits).
     Returns a plain-language reason when no model could be trained (too little history), else None.
     """
-    from curation.expectation import refresh
-    from curation.scoring import retrain_quietly
+    from curation.workspace.expectation import refresh
+    from curation.workspace.scoring import retrain_quietly
 
     actor = actor or Actor.local_user()
     if step:

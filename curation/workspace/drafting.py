@@ -12,10 +12,10 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from curation.errors import CurationError, StaleWrite
-from curation.scoring import rescore_drafts
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, get_draft, update_draft
+from curation.workspace.scoring import rescore_drafts
 
 MAX_CSV_BYTES = 5_000_000
 MAX_DRAFTS_PER_ADD = 1000

@@ -1,6 +1,6 @@
 """Scale bench (not in CI): workspaces of big archives on PostgreSQL, imported while app replicas switch pages.
 
-``python -m curation.bench_scale`` (defaults: 10 workspaces x 100,000 tweets, 2 replicas). It makes a
+``python -m curation.bench.scale`` (defaults: 10 workspaces x 100,000 tweets, 2 replicas). It makes a
 fresh PostgreSQL database, imports a real-shaped X archive into workspace 1 and retrains, starts the
 replicas (processes switching through every page of workspace 1, AppTest), then imports and retrains
 the other workspaces one after another in a worker process. Prints one JSON object: times per
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 
-from curation.peak import peak_rss_mb
+from curation.bench.peak import peak_rss_mb
 
 ADMIN_URL = os.environ.get("SCALE_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 # The issue's targets: a page switch within 1 s, import + retrain within 8x the bare parse, 1.5 GB a process.
@@ -47,11 +47,11 @@ def import_and_retrain(url: str, name: str, archive: Path) -> dict:
     """One workspace: create it, import the archive, retrain (what a user's upload costs)."""
     import orjson
 
-    from curation.importer import import_files
-    from curation.services import after_data_change
     from curation.store.access import Actor
     from curation.store.db import engine_for, session_scope
     from curation.store.workspaces import create_workspace
+    from curation.workspace.importer import import_files
+    from curation.workspace.refresh import after_data_change
 
     data = archive.read_bytes()
     start = time.perf_counter()
@@ -107,7 +107,7 @@ def first_limit(result: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m curation.bench_scale", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m curation.bench.scale", description=__doc__.split("\n\n")[0])
     parser.add_argument("--workspaces", type=int, default=10, help="workspaces to fill (default 10)")
     parser.add_argument("--tweets", type=int, default=100_000, help="tweets in each workspace's archive (default 100k)")
     parser.add_argument("--replicas", type=int, default=2, help="app processes switching pages meanwhile (default 2)")
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         serve_switches(url, int(ws), Path(stop), Path(out))
         return 0
 
-    from curation.bench_cases import archive_js, history, varied
+    from curation.bench.cases import archive_js, history, varied
     from curation.ui.bench_pages import PAGES
 
     name = f"curation_scale_{uuid.uuid4().hex[:8]}"
@@ -140,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         archive.write_bytes(archive_js(varied(history(args.tweets))))
         first = import_and_retrain(url, "scale 1", archive)  # the workspace the replicas serve
         stop = tmp / "stop"
-        me = [sys.executable, "-m", "curation.bench_scale"]
+        me = [sys.executable, "-m", "curation.bench.scale"]
         served_ws = str(first["workspace"])
         replicas = [subprocess.Popen([*me, "--replica", url, served_ws, str(stop), str(tmp / f"r{i}.json")])
                     for i in range(args.replicas)]

@@ -1,0 +1,1 @@
+"""Follower/following analyses (pure: frames in, results out): ratio bands, follow-back, what moved followers."""

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m curation.bench` (JSON figures beside bare baselines) and the scale bench."""

@@ -1,0 +1,1 @@
+"""The model: features, candidate fits, calibration, explanations, hints, the prior, persistence (pure)."""

@@ -1,1 +1,0 @@
-"""Internals of curation.model (data preparation, fitting, hints, explanations, persistence)."""

@@ -1,0 +1,1 @@
+"""Use cases that read and write the store: import, retrain, drafts, plans, members, audience, backup."""
