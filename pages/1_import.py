@@ -4,15 +4,15 @@ import pandas as pd
 import streamlit as st
 
 from curation import ui
-from curation.importer import import_files, list_uploads
 from curation.ingest import FORMATS
-from curation.services import after_data_change
-from curation.stats import workspace_stats
 from curation.store.tweets import tweets_of_upload
 from curation.ui.cards import retrain, retrain_in_steps
 from curation.ui.guide import how_to_get_exports
 from curation.ui.tables import FILE_COLUMNS, PREVIEW_COLUMNS, file_table, report_warnings, skipped_table
-from curation.upload_move import import_into_new_workspace
+from curation.workspace.importer import import_files, list_uploads
+from curation.workspace.refresh import after_data_change
+from curation.workspace.stats import workspace_stats
+from curation.workspace.upload_move import import_into_new_workspace
 
 st.title("Import")
 st.write("Upload your past tweets: analytics CSVs (old and new), the X data archive (.zip or tweets.js), "

@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from curation import facts, insights, ui
-from curation.planning import history
+from curation import facts, ui
+from curation.plan import insights
 from curation.ui.charts import finding
 from curation.ui.page_data import growth_page, insights_page, result_of
+from curation.workspace.planning import history
 
 st.title("Insights")
 st.write("What earned clicks in your own history, the times that reliably work, and what posting more "

@@ -3,7 +3,10 @@
 import streamlit as st
 
 from curation import ui
-from curation.drafting import (
+from curation.errors import CurationError
+from curation.store.drafts import list_drafts
+from curation.ui.cards import model_card, retrain, working
+from curation.workspace.drafting import (
     add_and_score,
     apply_review_edits,
     drafts_from_csv,
@@ -11,10 +14,7 @@ from curation.drafting import (
     set_status,
     split_pasted,
 )
-from curation.errors import CurationError
-from curation.scoring import active_model, latest_card, model_missing_reason, set_include_replies
-from curation.store.drafts import list_drafts
-from curation.ui.cards import model_card, retrain, working
+from curation.workspace.scoring import active_model, latest_card, model_missing_reason, set_include_replies
 
 st.title("Drafts")
 st.write("Write or paste drafts, see what each is likely to earn with an honest interval and why, "

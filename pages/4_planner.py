@@ -4,9 +4,12 @@ import pandas as pd
 import streamlit as st
 
 from curation import ui
-from curation.exports import plan_to_csv, plan_to_ics, safe_csv
-from curation.planner import WEEKDAYS, PlanConstraints
-from curation.planning import (
+from curation.plan.exports import plan_to_csv, plan_to_ics, safe_csv
+from curation.plan.planner import WEEKDAYS, PlanConstraints
+from curation.store.drafts import list_drafts
+from curation.store.schedules import list_schedules
+from curation.ui.figures import curve_figure, timeline_figure
+from curation.workspace.planning import (
     curve_reading,
     empty_reading,
     make_plan,
@@ -14,9 +17,6 @@ from curation.planning import (
     plan_table,
     store_plan,
 )
-from curation.store.drafts import list_drafts
-from curation.store.schedules import list_schedules
-from curation.ui.figures import curve_figure, timeline_figure
 
 st.title("Planner")
 st.write("Turn approved drafts into a short schedule: the strongest drafts at the times that work for this "

@@ -5,23 +5,15 @@ from collections.abc import Callable
 import streamlit as st
 
 from curation import config, ui
-from curation.activity import activity_frame
 from curation.errors import CurationError
-from curation.services import after_data_change
-from curation.stats import workspace_stats
 from curation.store.access import ROLES
 from curation.store.workspaces import list_audit, remove_member, set_member, set_timezone
-from curation.team import (
-    delete_upload,
-    delete_workspace,
-    export_filename,
-    export_workspace,
-    is_admin,
-    members_frame,
-    restore_workspace,
-    uploads_frame,
-)
 from curation.ui.cards import retrain
+from curation.workspace.activity import activity_frame
+from curation.workspace.backup import export_filename, export_workspace, restore_workspace
+from curation.workspace.members import delete_upload, delete_workspace, is_admin, members_frame, uploads_frame
+from curation.workspace.refresh import after_data_change
+from curation.workspace.stats import workspace_stats
 
 st.title("Workspace")
 cur = ui.current()

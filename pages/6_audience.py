@@ -5,10 +5,10 @@ from datetime import date
 import streamlit as st
 
 from curation import ui
-from curation.audience import add_snapshot
-from curation.exports import safe_csv
+from curation.plan.exports import safe_csv
 from curation.ui.figures import growth_figure, ratio_band_figure
 from curation.ui.page_data import audience_report
+from curation.workspace.audience import add_snapshot
 
 st.title("Audience")
 cur = ui.current()
