@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from streamlit import runtime
 
 from curation import config
 from curation.store.access import Actor, role_of
@@ -105,6 +106,12 @@ def routed() -> Iterator[None]:
         _run.routed = False
 
 
+def _entry_is_router() -> bool:
+    """Whether this run's entry script is app.py (Streamlit installs the entry script as __main__)."""
+    entry = getattr(sys.modules.get("__main__"), "__file__", None)
+    return entry is not None and Path(entry).resolve() == config.PROJ_ROOT / "app.py"
+
+
 def ensure_router() -> None:
     """Send a page run that bypassed app.py back through the router.
 
@@ -112,10 +119,10 @@ def ensure_router() -> None:
     mode: it sees a pages/ folder and runs pages/3_drafts.py without app.py, so without the sign-in
     gate, the page config and the navigation. Calling st.navigation ends that mode for the server
     (documented: with st.navigation the pages/ folder is ignored); the rerun then goes through
-    app.py, which routes to the same URL. A page run alone under AppTest has no server runtime and
-    is left as it is.
+    app.py, which routes to the same URL. A page run alone (AppTest.from_file on the page) has the page
+    itself as the entry script and is left as it is.
     """
-    if getattr(_run, "routed", False) or not runtime.exists():
+    if getattr(_run, "routed", False) or not _entry_is_router():
         return
     st.navigation(app_pages(), position="hidden")
     st.rerun()
