@@ -378,7 +378,7 @@ def _count_docs(docs: tuple[str, ...], char: bool = True) -> TextCounts:
 
 
 def _pick_terms(counts: sp.csr_matrix, min_df: int, max_features: int) -> np.ndarray:
-    """Columns kept: df >= min_df, at most the max_features most frequent (CountVectorizer's rule)."""
+    """Columns kept: df >= min_df, at most the max_features most frequent (as CountVectorizer; ties by column)."""
     df = np.asarray((counts > 0).sum(axis=0)).ravel()
     keep = np.flatnonzero(df >= min_df)
     if len(keep) > max_features:
