@@ -31,7 +31,12 @@ _URL_START_RE2 = r"(?i)https?://[^/\s?#<>\"'\\]+"  # counts exactly what _HOST_R
 _HOST_RE2 = r"(?i)https?://(?P<host>[^/\s?#<>\"'\\]+)"
 _TWO_HOSTS_RE2 = r"(?is)https?://(?P<a>[^/\s?#<>\"'\\]+).*?https?://(?P<b>[^/\s?#<>\"'\\]+)"
 _HOST_RE = re.compile(r"\s*https?://([^/\s?#<>\"'\\]+)", re.IGNORECASE)
-_LEADING_HANDLE_RE2 = r"^[@＠][A-Za-z0-9_]"
+# A reply, by its text alone: it opens with another account's @handle. One rule for the imported
+# history (exports without reply fields) and for drafts; Arrow (RE2) and Python's re read these same
+# patterns. Leading blanks are skipped (a draft pasted with a space still opens with the handle).
+_LEAD_BLANKS = "[\t\n\x0b\x0c\r \u00a0\u3000]*"
+_LEADING_HANDLE_RE2 = f"^{_LEAD_BLANKS}[@＠][A-Za-z0-9_]"
+_HANDLE_OK = re.compile(r"[A-Za-z0-9_]{1,15}")  # an X handle: other values (Mastodon's user@host) are no own handle
 
 # On-platform links (quoted tweets, profiles, media pages) are not "external" links.
 _PLATFORM_DOMAINS = ("twitter.com", "x.com")
@@ -182,7 +187,7 @@ _STATUS_RE = re.compile(r"https?://(?:[\w-]+\.)*(?:twitter|x)\.com/\w+/status(?:
 HASHTAG_RE = re.compile(r"(?<![\w&#＃])[#＃]\d*[^\W\d]\w*")
 MENTION_RE = re.compile(r"(?<![A-Za-z0-9._%+-])[@＠][A-Za-z0-9_]+")
 DIGIT_RE = re.compile(r"\d")
-_LEADING_HANDLE_RE = re.compile(r"[@＠][A-Za-z0-9_]")
+_LEADING_HANDLE_RE = re.compile(_LEADING_HANDLE_RE2)
 
 
 def link_domain(url: str) -> str:
@@ -222,9 +227,42 @@ def mentions_in(text: str) -> int:
     return len(_MENTION_RE.findall(text or ""))
 
 
-def starts_with_mention(text: str) -> bool:
-    """A text that opens with an @handle reads as a reply."""
-    return bool(_LEADING_HANDLE_RE.match((text or "").lstrip()))
+def _own_reply_re(own: str | None) -> str | None:
+    """The pattern of a text opening with the account's own @handle (a thread), or None without a usable handle."""
+    if not own or not _HANDLE_OK.fullmatch(own):
+        return None
+    return rf"^{_LEAD_BLANKS}[@＠](?i:{own})(?:[^A-Za-z0-9_]|$)"
+
+
+@functools.lru_cache(maxsize=64)
+def _own_reply_compiled(own: str | None) -> re.Pattern[str] | None:
+    pattern = _own_reply_re(own)
+    return re.compile(pattern) if pattern else None
+
+
+def is_reply_text(text: str, own: str | None = None) -> bool:
+    """Whether a text reads as a reply: it opens with an @handle that is not ``own`` (a thread is no reply).
+
+    The rule for drafts and for imported history without reply fields (replies_from_text); ``own``
+    is the account's handle without "@" (None: any leading @handle counts).
+    """
+    text = text or ""
+    if not _LEADING_HANDLE_RE.match(text):
+        return False
+    to_self = _own_reply_compiled(own)
+    return not (to_self is not None and to_self.match(text))
+
+
+def replies_from_text(texts: pa.Array, own: str | None) -> np.ndarray:
+    """is_reply_text for a column of texts (Arrow kernels: exports hold up to hundreds of thousands)."""
+    if len(texts) == 0:
+        return np.zeros(0, bool)
+    is_reply = pc.match_substring_regex(texts, _LEADING_HANDLE_RE2).to_numpy(zero_copy_only=False)
+    own_rx = _own_reply_re(own)
+    if own_rx is not None:
+        to_self = pc.match_substring_regex(texts, own_rx).to_numpy(zero_copy_only=False)
+        is_reply = is_reply & ~to_self
+    return np.asarray(is_reply, bool)
 
 
 def plain(text: str) -> str:

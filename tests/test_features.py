@@ -168,3 +168,46 @@ def test_text_counts_are_reused_only_for_the_same_texts() -> None:
     other = TextCounts.of(["Read the guide https://example.com", "gn"])
     assert other is not first and "gn" in set(other.word_terms) and "gn" not in set(first.word_terms)
     assert TextCounts.of(["Read the guide https://example.com"]).word.shape[0] == 1  # a subset is counted anew
+
+
+def test_text_block_is_plain_scikit_learn_counted_once():
+    """Counts shared across fits, then per-fit weighting, give what a TfidfVectorizer fitted on the rows gives."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+
+    from curation.learn.features import CHAR_PARAMS, WORD_PARAMS
+
+    tweets = _history(40)
+    tweets.loc[::4, "text"] = "Quick tip: rotate your keys, then audit who can read them"
+    tweets.loc[1::5, "text"] = "Quick question about keys and tips"
+    docs = [text_for_model(t) for t in tweets["text"]]
+    train = slice(0, 30)
+    counts = TextCounts.of(tweets["text"].tolist())
+    state = history_state(tweets).iloc[train]
+    space = FeatureSpace.fit(tweets.iloc[train], state, TZ, False, counts=counts.rows(train))
+    blocks = []
+    for params, counter, weigher in ((WORD_PARAMS, space.word, space.word_tfidf),
+                                     (CHAR_PARAMS, space.char, space.char_tfidf)):  # fmt: skip
+        plain = TfidfVectorizer(**params, sublinear_tf=True, min_df=2, dtype=np.float32).fit(docs[train])
+        assert list(counter.get_feature_names_out()) == list(plain.get_feature_names_out())
+        np.testing.assert_allclose(weigher.idf_, plain.idf_, rtol=1e-6)
+        mine = make_pipeline(counter, weigher).transform(docs)  # the two steps compose as a Pipeline
+        np.testing.assert_allclose(mine.toarray(), plain.transform(docs).toarray(), atol=1e-6)
+        blocks.append(mine)
+    from_counts = space.text_from_counts(counts) / space.text_weight
+    np.testing.assert_allclose(from_counts.toarray(), np.hstack([b.toarray() for b in blocks]), atol=1e-6)
+
+
+def test_a_draft_opening_with_the_accounts_own_handle_continues_a_thread():
+    tweets = _history(30)
+    space = FeatureSpace.fit(tweets, history_state(tweets), TZ, with_reply=True)
+    texts = ["@northwind part two of the thread", "@dana thanks!", "gm"]
+    col = space.struct_names.index("is_reply")
+    raw = draft_frame(texts, "northwind")["is_reply"].tolist()
+    assert raw == [False, True, False]
+    space.own_handle = "northwind"
+    fast, _ = space.draft_struct_block(texts)
+    assert fast[0, col] == fast[2, col] != fast[1, col]  # the thread draft sits with the non-replies
+    space.own_handle = None
+    fast, _ = space.draft_struct_block(texts)
+    assert fast[0, col] == fast[1, col] != fast[2, col]  # without the handle it reads as a reply

@@ -304,6 +304,23 @@ def test_loads_refuses_types_outside_the_allow_list(trained, intruder):
         model.loads(b"not a zip at all")
 
 
+def test_an_artifact_of_another_model_release_is_retrained_not_loaded(trained):
+    payload = sio.loads(model.dumps(trained), trusted=list(model.TRUSTED_TYPES))
+    meta = orjson.loads(payload["meta"]) | {"model_version": "5"}
+    old = sio.dumps({**payload, "meta": orjson.dumps(meta).decode()}, compression=zipfile.ZIP_DEFLATED)
+    with pytest.raises(CurationError, match="another release of the model: retrain the model"):
+        model.loads(old)
+
+
+def test_the_accounts_handle_travels_with_the_model(demo):
+    trained = model.train(demo, DEMO_TIMEZONE, own_handle="northwind")
+    back = model.loads(model.dumps(trained))
+    assert back.space.own_handle == "northwind"
+    col = back.space.struct_names.index("is_reply")
+    struct, _ = back.space.draft_struct_block(["@northwind part two", "part two", "@dana part two"])
+    assert struct[0, col] == struct[1, col] != struct[2, col]  # a thread post scores as a non-reply
+
+
 # --------------------------------------------------------------------------- batch scoring (its speed: make bench)
 
 

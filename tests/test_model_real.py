@@ -200,6 +200,6 @@ def test_a_large_history_reads_words_only_and_the_card_says_so(demo, monkeypatch
     monkeypatch.setattr(model, "CHAR_MAX_ROWS", 1000)
     m = model.train(demo, DEMO_TIMEZONE)
     assert any("without character fragments" in n for n in m.card.notes)
-    assert len(m.space.text_arrays()["char_terms"]) <= 1  # an empty vocabulary's placeholder at most
+    assert len(m.space.text_parts()["char_terms"]) <= 1  # an empty vocabulary's placeholder at most
     small = model.train(demo.iloc[:900], DEMO_TIMEZONE)
     assert not any("without character fragments" in n for n in small.card.notes)

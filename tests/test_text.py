@@ -22,10 +22,12 @@ from curation.text import (
     has_link,
     has_number,
     hashtags_in,
+    is_reply_text,
     link_domains,
     mentions_in,
     plain,
     quoted_posts,
+    replies_from_text,
 )
 
 STRUCTURE = ["has_link", "link_domains", "n_hashtags", "n_mentions"]
@@ -109,3 +111,42 @@ def test_text_rules_are_one_rule(batch):
         assert has_link(t) == bool(domains_in(t))
         assert plain(plain(t)) == plain(t)  # idempotent
         assert (hashtags_in(t), mentions_in(t), domains_in(t)) == (hashtags_in(t), mentions_in(t), domains_in(t))
+
+
+# A thread by @acme (account id 42): its second and fourth posts reply to its own earlier posts.
+THREAD = ["Part one of a thread", "@acme part two", "@dana thanks!", "Part three, no handle", ".@dana said so"]
+THREAD_REPLY_TO = {1: ("3000", "42"), 2: ("999", "77"), 3: ("3001", "42")}  # (parent post, parent author)
+
+
+def test_a_thread_reply_reads_the_same_in_history_and_as_a_draft():
+    tweets = [Tweet(text=t, when=T0 + timedelta(hours=i), id=str(3000 + i)) for i, t in enumerate(THREAD)]
+    ids = [t.id for t in tweets]
+    objs = [archive_tweet(t, *THREAD_REPLY_TO.get(i, (None, None))) for i, t in enumerate(tweets)]
+    (archive,) = parse_files([("tweets.js", archive_js(objs))])  # reply fields: the parent's author decides
+    (analytics,) = parse_files([("tweet_activity_metrics_acme_20250301_20250401_en.csv", legacy_csv(tweets))])
+    assert analytics.account_handle == "acme"  # no reply fields: the text decides, with the account's handle
+    expected = [False, False, True, False, False]
+    for parsed in (archive, analytics):
+        assert parsed.tweets.set_index("tweet_id").loc[ids, "is_reply"].tolist() == expected
+    assert draft_frame(THREAD, "acme")["is_reply"].tolist() == expected
+    assert [r["is_reply"] for r in draft_structure(THREAD, "acme")] == [float(x) for x in expected]
+    assert draft_frame(THREAD)["is_reply"].tolist()[1]  # without the handle an own thread post reads as a reply
+
+
+_opening = st.tuples(
+    st.sampled_from(["", " ", "\t", "\n", "\u3000", "\u00a0", "x", "."]),
+    st.sampled_from(["@", "＠"]),
+    st.sampled_from(["acme", "ACME", "acme_", "acmex", "Acme_1", "a", "dana"]),
+    st.sampled_from(["", " ", "!", ":", "_", "é"]),
+    texts,
+).map("".join)
+
+
+@FUZZ
+@given(st.lists(texts | _opening, min_size=1, max_size=5),
+       st.sampled_from([None, "", "acme", "Acme_1", "a", "not a handle", "x" * 16, "me@mastodon.social"]))
+def test_the_reply_rule_is_one_rule(batch, own):
+    column = replies_from_text(pa.array(batch, pa.string()), own)
+    assert column.dtype == bool and column.tolist() == [is_reply_text(t, own) for t in batch]
+    for t in batch:
+        assert is_reply_text(t, own) <= is_reply_text(t)  # knowing the handle only ever removes replies

@@ -15,14 +15,16 @@ import pyarrow.compute as pc
 
 from curation.errors import ImportFailed
 
-# The rules live in curation.text (history and drafts share them); parsers import them from here.
-from curation.text import _LEADING_HANDLE_RE2, _rows_matching
+# The rules live in curation.text (history and drafts share them); parsers import them from here. CSV
+# exports have no reply fields: replies_from_text reads a reply from the text, as drafts are read.
+from curation.text import _rows_matching
 from curation.text import count_hashtags as count_hashtags
 from curation.text import count_mentions as count_mentions
 from curation.text import hashtags_in as hashtags_in
 from curation.text import join_domains as join_domains
 from curation.text import link_domains as link_domains
 from curation.text import mentions_in as mentions_in
+from curation.text import replies_from_text as replies_from_text
 from curation.text import url_domain as url_domain
 
 UTF8_BOM = codecs.BOM_UTF8
@@ -190,21 +192,6 @@ def unescape_html(texts: pa.Array) -> pa.Array:
     mask = np.zeros(len(texts), bool)
     mask[rows] = True
     return pc.replace_with_mask(texts, pa.array(mask), fixed)
-
-
-def replies_from_text(texts: pa.Array, own: str | None) -> np.ndarray:
-    """CSV exports have no reply fields: a reply starts with the other account's @handle.
-
-    A self-reply (a thread) is not a reply; `.@name` tweets were never replies.
-    """
-    if len(texts) == 0:
-        return np.zeros(0, bool)
-    is_reply = pc.match_substring_regex(texts, _LEADING_HANDLE_RE2).to_numpy(zero_copy_only=False)
-    if own and re.fullmatch(r"[A-Za-z0-9_]{1,15}", own):
-        own_rx = rf"^[@＠](?i:{own})(?:[^A-Za-z0-9_]|$)"
-        to_self = pc.match_substring_regex(texts, own_rx).to_numpy(zero_copy_only=False)
-        is_reply = is_reply & ~to_self
-    return is_reply.astype(bool)
 
 
 _HANDLE_IN_LINK_RE = re.compile(r"(?:twitter|x)\.com/([A-Za-z0-9_]{1,15})/status", re.IGNORECASE)

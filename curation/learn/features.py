@@ -10,18 +10,17 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
-from sklearn.preprocessing import normalize
+from sklearn.feature_extraction.text import CountVectorizer, TfidfTransformer
 
 from curation.text import (
     URL_RE,
     domains_in,
     has_number,
     hashtags_in,
+    is_reply_text,
     link_domain,
     mentions_in,
     plain,
-    starts_with_mention,
 )
 from curation.text import text_structure as text_structure
 
@@ -74,14 +73,17 @@ def text_for_model(text: str) -> str:
     return URL_RE.sub(_link, (text or "")[:MAX_MODEL_TEXT])
 
 
-def draft_frame(texts: Sequence[str]) -> pd.DataFrame:
-    """Structure columns of the canonical frame derived from draft text alone (media unknown)."""
+def draft_frame(texts: Sequence[str], own_handle: str | None = None) -> pd.DataFrame:
+    """Structure columns of the canonical frame derived from draft text alone (media unknown).
+
+    ``own_handle``: the account's handle; a draft opening with it continues a thread (no reply).
+    """
     texts = [str(t or "") for t in texts]
     domains = [" ".join(domains_in(t)) for t in texts]
     return pd.DataFrame(
         {
             "text": texts,
-            "is_reply": [starts_with_mention(t) for t in texts],
+            "is_reply": [is_reply_text(t, own_handle) for t in texts],
             "has_link": [bool(d) for d in domains],
             "link_domains": domains,
             "n_hashtags": [hashtags_in(t) for t in texts],
@@ -91,11 +93,11 @@ def draft_frame(texts: Sequence[str]) -> pd.DataFrame:
     )
 
 
-def draft_structure(texts: Sequence[str]) -> list[dict[str, float]]:
+def draft_structure(texts: Sequence[str], own_handle: str | None = None) -> list[dict[str, float]]:
     """Raw structure features of draft texts without pandas (scoring one draft must take milliseconds).
 
-    Same values as structure_values(draft_frame(texts), ...), media unknown (NaN); link domains
-    are returned as "dom:<domain>" keys set to 1.0.
+    Same values as structure_values(draft_frame(texts, own_handle), ...), media unknown (NaN); link
+    domains are returned as "dom:<domain>" keys set to 1.0.
     """
     out = []
     for text in texts:
@@ -115,7 +117,7 @@ def draft_structure(texts: Sequence[str]) -> list[dict[str, float]]:
             "length": float(np.log1p(len(no_links))),
             "question": float("?" in no_links),
             "numbers": float(has_number(text)),
-            "is_reply": float(starts_with_mention(text)),
+            "is_reply": float(is_reply_text(text, own_handle)),
         }
         row.update({f"dom:{d}": 1.0 for d in domains})
         out.append(row)
@@ -375,48 +377,35 @@ def _count_docs(docs: tuple[str, ...], char: bool = True) -> TextCounts:
     return TextCounts(*parts)
 
 
-def _pick_terms(counts: sp.csr_matrix, min_df: int, max_features: int) -> tuple[np.ndarray, np.ndarray]:
-    """Columns kept (df >= min_df, the most frequent max_features) and their smooth idf."""
-    n = counts.shape[0]
+def _pick_terms(counts: sp.csr_matrix, min_df: int, max_features: int) -> np.ndarray:
+    """Columns kept: df >= min_df, at most the max_features most frequent (as CountVectorizer; ties by column)."""
     df = np.asarray((counts > 0).sum(axis=0)).ravel()
     keep = np.flatnonzero(df >= min_df)
     if len(keep) > max_features:
         tf = np.asarray(counts.sum(axis=0)).ravel()[keep]
         keep = np.sort(keep[np.argsort(-tf, kind="stable")[:max_features]])
-    idf = np.log((1.0 + n) / (1.0 + df[keep])) + 1.0
-    return keep, idf
-
-
-def _tfidf(counts: sp.csr_matrix, cols: np.ndarray, idf: np.ndarray) -> sp.csr_matrix:
-    """Sublinear tf x idf, l2-normalised rows: what TfidfVectorizer.transform computes."""
-    if not len(cols):  # matches the one-term placeholder vocabulary of _vectorizer
-        return sp.csr_matrix((counts.shape[0], 1), dtype=np.float32)
-    x = sp.csr_matrix(counts[:, cols], dtype=np.float32, copy=True)
-    x.data = (1.0 + np.log(x.data)) * idf[x.indices].astype(np.float32)
-    return normalize(x, norm="l2", copy=False)
+    return keep
 
 
 _PLACEHOLDER = "\x01"  # the one term of an empty vocabulary: never produced by either analyser
 
 
-def _vectorizer(params: dict, terms: np.ndarray, idf: np.ndarray) -> TfidfVectorizer:
-    """A fitted TfidfVectorizer with exactly these terms (in column order) and idf weights."""
-    vocab = {str(t): i for i, t in enumerate(terms)} or {_PLACEHOLDER: 0}
-    if len(idf) == 0:
-        idf = np.ones(1)
-    vec = TfidfVectorizer(**params, sublinear_tf=True, dtype=np.float32, vocabulary=vocab)
-    vec.fit([""])
-    vec.idf_ = np.asarray(idf, np.float64)
-    vec.vocabulary = None  # vocabulary_ holds the terms
-    return vec
+def _counter(params: dict, terms: Sequence[str]) -> CountVectorizer:
+    """A CountVectorizer over exactly these terms, in column order (an empty list: one placeholder term)."""
+    vocab = [str(t) for t in terms] or [_PLACEHOLDER]
+    return CountVectorizer(**params, vocabulary=vocab, dtype=np.float32).fit([])  # a given vocabulary: nothing to learn
 
 
-def _terms(vec: TfidfVectorizer) -> np.ndarray:
-    """The vectoriser's terms in column order, as a fixed-width unicode array."""
-    terms = np.empty(len(vec.vocabulary_), dtype=object)
-    for term, i in vec.vocabulary_.items():
-        terms[i] = term
-    return terms.astype(str)
+def _weigher(counts: sp.csr_matrix) -> TfidfTransformer:
+    """Sublinear tf x smooth idf, l2 rows, with idf learned from these (training) counts."""
+    return TfidfTransformer(sublinear_tf=True).fit(counts)
+
+
+def _chosen(counts: sp.csr_matrix, cols: np.ndarray) -> sp.csr_matrix:
+    """The kept columns of a count matrix (the placeholder's empty column when none is kept)."""
+    if not len(cols):
+        return sp.csr_matrix((counts.shape[0], 1), dtype=np.float32)
+    return sp.csr_matrix(counts[:, cols], dtype=np.float32)
 
 
 @dataclass
@@ -430,13 +419,18 @@ class FeatureSpace:
     tz: str
     domains: list[str]
     with_reply: bool
-    word: TfidfVectorizer | None = None
-    char: TfidfVectorizer | None = None
+    # Text: counting (a fixed vocabulary) then weighting, each a plain scikit-learn step, so
+    # make_pipeline(word, word_tfidf) is the word block's vectoriser.
+    word: CountVectorizer | None = None
+    char: CountVectorizer | None = None
+    word_tfidf: TfidfTransformer | None = None
+    char_tfidf: TfidfTransformer | None = None
     struct_names: list[str] = field(default_factory=list)
     mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
     scale: np.ndarray = field(default_factory=lambda: np.ones(0))
     text_weight: float = TEXT_WEIGHT
     plain: bool = False  # the plain form: PLAIN_STRUCT only, no account state, text weight 1
+    own_handle: str | None = None  # the account's handle: a draft opening with it continues a thread
     _cols: tuple | None = field(default=None, repr=False, compare=False)  # counts columns -> vocabulary
 
     @property
@@ -448,6 +442,11 @@ class FeatureSpace:
         if self.word is None or self.char is None:
             return 0
         return len(self.word.vocabulary_) + len(self.char.vocabulary_)
+
+    @property
+    def has_text(self) -> bool:
+        return self.word is not None and self.char is not None and self.word_tfidf is not None \
+            and self.char_tfidf is not None
 
     @classmethod
     def fit(
@@ -490,43 +489,51 @@ class FeatureSpace:
         return space
 
     def _fit_text(self, counts: TextCounts) -> None:
+        """Vocabularies (min_df, max_features) and idf from these rows' counts: counted once, weighed per fit."""
         n = counts.word.shape[0]
-        cols_w, idf_w = _pick_terms(counts.word, 2, MAX_WORD_FEATURES)
-        cols_c, idf_c = _pick_terms(counts.char, 2 if n < 500 else 3, MAX_CHAR_FEATURES)
-        self._cols = (counts.word_terms, cols_w, idf_w, counts.char_terms, cols_c, idf_c)
-        self.word = _vectorizer(WORD_PARAMS, counts.word_terms[cols_w], idf_w)
-        self.char = _vectorizer(CHAR_PARAMS, counts.char_terms[cols_c], idf_c)
+        cols_w = _pick_terms(counts.word, 2, MAX_WORD_FEATURES)
+        cols_c = _pick_terms(counts.char, 2 if n < 500 else 3, MAX_CHAR_FEATURES)
+        self._cols = (counts.word_terms, cols_w, counts.char_terms, cols_c)
+        self.word = _counter(WORD_PARAMS, counts.word_terms[cols_w])
+        self.char = _counter(CHAR_PARAMS, counts.char_terms[cols_c])
+        self.word_tfidf = _weigher(_chosen(counts.word, cols_w))
+        self.char_tfidf = _weigher(_chosen(counts.char, cols_c))
 
-    def text_arrays(self) -> dict[str, np.ndarray]:
-        """Terms and idf of both vectorisers as plain arrays (what an artifact stores)."""
-        if self.word is None or self.char is None:
+    def text_parts(self) -> dict[str, object]:
+        """What an artifact stores of the text block: each vocabulary as an array, each fitted TfidfTransformer."""
+        if not self.has_text:
             return {}
-        return {"word_terms": _terms(self.word), "word_idf": np.asarray(self.word.idf_, np.float64),
-                "char_terms": _terms(self.char), "char_idf": np.asarray(self.char.idf_, np.float64)}  # fmt: skip
+        assert self.word is not None and self.char is not None
+        return {"word_terms": self.word.get_feature_names_out().astype(str), "word_tfidf": self.word_tfidf,
+                "char_terms": self.char.get_feature_names_out().astype(str), "char_tfidf": self.char_tfidf}  # fmt: skip
 
-    def set_text_arrays(self, arrays: dict[str, np.ndarray]) -> None:
-        """Rebuild the vectorisers from text_arrays() output."""
-        if not arrays:
-            self.word = self.char = None
+    def set_text_parts(self, parts: dict[str, object]) -> None:
+        """Rebuild the text steps from text_parts() output."""
+        if not parts:
+            self.word = self.char = self.word_tfidf = self.char_tfidf = None
             return
-        self.word = _vectorizer(WORD_PARAMS, arrays["word_terms"], arrays["word_idf"])
-        self.char = _vectorizer(CHAR_PARAMS, arrays["char_terms"], arrays["char_idf"])
+        self.word = _counter(WORD_PARAMS, list(parts["word_terms"]))  # type: ignore[call-overload]
+        self.char = _counter(CHAR_PARAMS, list(parts["char_terms"]))  # type: ignore[call-overload]
+        self.word_tfidf, self.char_tfidf = parts["word_tfidf"], parts["char_tfidf"]  # type: ignore[assignment]
 
     def text_from_counts(self, counts: TextCounts) -> sp.csr_matrix:
         """The text block for rows whose counts share the fitted counts' columns (training rows)."""
-        if self._cols is None:
+        if self._cols is None or self.word_tfidf is None or self.char_tfidf is None:
             raise ValueError("this feature space was not fitted from counts")
-        word_terms, cols_w, idf_w, char_terms, cols_c, idf_c = self._cols
+        word_terms, cols_w, char_terms, cols_c = self._cols
         assert counts.word_terms is word_terms and counts.char_terms is char_terms
-        out = sp.hstack([_tfidf(counts.word, cols_w, idf_w), _tfidf(counts.char, cols_c, idf_c)], format="csr")
+        out = sp.hstack([self.word_tfidf.transform(_chosen(counts.word, cols_w), copy=False),
+                         self.char_tfidf.transform(_chosen(counts.char, cols_c), copy=False)], format="csr")
         return out * self.text_weight if self.text_weight != 1.0 else out
 
     def text_block(self, texts: Sequence[str]) -> sp.csr_matrix:
         """TF-IDF rows (word then char), shape (n, n_text)."""
-        if self.word is None or self.char is None:
+        if not self.has_text:
             return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        assert self.word is not None and self.char is not None and self.word_tfidf and self.char_tfidf
         docs = [text_for_model(str(t or "")) for t in texts]
-        out = sp.hstack([self.word.transform(docs), self.char.transform(docs)], format="csr")
+        out = sp.hstack([self.word_tfidf.transform(self.word.transform(docs), copy=False),
+                         self.char_tfidf.transform(self.char.transform(docs), copy=False)], format="csr")
         return out * self.text_weight if self.text_weight != 1.0 else out
 
     def struct_block(self, rows: pd.DataFrame, media_known: bool = True) -> np.ndarray:
@@ -538,7 +545,7 @@ class FeatureSpace:
 
     def draft_struct_block(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(struct_block, has_link) for draft texts (media unknown), computed without pandas."""
-        rows = draft_structure(texts)
+        rows = draft_structure(texts, self.own_handle)
         raw = np.array([[r.get(n, 0.0) for n in self.struct_names] for r in rows], dtype=float)
         k = len(self.struct_names)
         has_link = np.array([r["has_link"] > 0 for r in rows], dtype=bool)

@@ -19,7 +19,7 @@ import skops
 from sklearn.linear_model import Ridge
 from threadpoolctl import threadpool_limits
 
-from curation.errors import NotEnoughData
+from curation.errors import CurationError, NotEnoughData
 from curation.facts import TARGET_LABELS, WEEKDAYS
 from curation.learn import fitting
 from curation.learn.baselines import b3_predict
@@ -66,7 +66,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "5"
+MODEL_VERSION = "6"  # 6: text as CountVectorizer vocabularies + fitted TfidfTransformers
 MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
 BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2
@@ -262,7 +262,7 @@ class TrainedModel:
         if not texts:
             return []
         slots = self._slots(at, len(texts))
-        rows = draft_frame(texts)
+        rows = draft_frame(texts, self.space.own_handle)
         records = rows.to_dict("records")
         text_parts = (batch_text_contributions(self.space, self._w_text, texts, self._text_block(texts))
                       if self._explainer is not None else [{} for _ in texts])  # fmt: skip
@@ -307,13 +307,19 @@ class TrainedModel:
 
 
 def train(
-    tweets: pd.DataFrame, tz: str, include_replies: bool | None = None, include_retweets: bool = False
+    tweets: pd.DataFrame,
+    tz: str,
+    include_replies: bool | None = None,
+    include_retweets: bool = False,
+    own_handle: str | None = None,
 ) -> TrainedModel:
     """Fit, evaluate on the latest 20 % by time (never shuffled), then refit on everything for scoring.
 
     ``include_replies`` None (default): replies are learned from, with a reply flag, when time-ordered
     validation ranks the account's original tweets at least as well with them (or when the originals
-    alone are too few). Raises NotEnoughData when fewer than MIN_TRAIN eligible tweets carry the target.
+    alone are too few). ``own_handle``: the account's handle, so a draft opening with it reads as a
+    thread, not a reply (text.is_reply_text, as on import). Raises NotEnoughData when fewer than
+    MIN_TRAIN eligible tweets carry the target.
     """
     # Many small fits: OpenMP threads only contend with each other (and other users) on a 2-core box.
     with threadpool_limits(limits=1):
@@ -324,7 +330,9 @@ def train(
             keep, why = _replies_help(data, tz)
             if not keep:
                 data = prepare(tweets, tz, False, include_retweets)
-        return _train(data, tz, include_replies is None, include_retweets, why)
+        trained = _train(data, tz, include_replies is None, include_retweets, why)
+    trained.space.own_handle = own_handle
+    return trained
 
 
 def _plain_candidates(X: sp.csr_matrix, prior: np.ndarray | None = None) -> list[fitting.Candidate]:
@@ -714,13 +722,13 @@ def _fingerprint(rows: pd.DataFrame, y: np.ndarray, tz: str, replies: bool, retw
 # --------------------------------------------------------------------------- persistence
 
 _REQUIRED = {"coef", "mean", "scale", "post_times_ns", "past_target", "card", "meta"}
-_TEXT_ARRAYS = ("word_terms", "word_idf", "char_terms", "char_idf")
+_TEXT_PARTS = ("word_terms", "word_tfidf", "char_terms", "char_tfidf")
 
 
 def dumps(model: TrainedModel) -> bytes:
-    """skops artifact (ZIP_DEFLATED) of numpy arrays plus the card and settings as JSON text.
+    """skops artifact (ZIP_DEFLATED) of numpy arrays and the fitted TfidfTransformers, card and settings as JSON.
 
-    The vectorisers are stored as their term and idf arrays and rebuilt on load: a 50k-term
+    Each vocabulary is stored as its term array and its CountVectorizer rebuilt on load: a 50k-term
     vocabulary as a dict costs skops one node per term (seconds to load), as an array milliseconds.
     """
     space, sc, st = model.space, model.scorer, model.state
@@ -730,11 +738,11 @@ def dumps(model: TrainedModel) -> bytes:
         "intercept": sc.intercept, "uses_text": sc.uses_text, "offset": sc.offset, "smear": list(sc.smear),
         "q": list(sc.q), "reach_level": st.reach_level, "target_level": st.target_level, "typical": st.typical,
         "hint_stats": model.hint_stats,
-        "default_slot": model.default_slot, "plain": space.plain,
+        "default_slot": model.default_slot, "plain": space.plain, "own_handle": space.own_handle,
     }  # fmt: skip
     return pack(
         {
-            **space.text_arrays(),
+            **space.text_parts(),
             "coef": np.asarray(sc.coef, np.float64),
             "mean": np.asarray(space.mean, np.float64),
             "scale": np.asarray(space.scale, np.float64),
@@ -749,12 +757,16 @@ def dumps(model: TrainedModel) -> bytes:
 def loads(data: bytes) -> TrainedModel:
     """Rebuild a TrainedModel from dumps() output; refuses any type outside TRUSTED_TYPES (never pickle)."""
     p = unpack(data, _REQUIRED)
-    meta, card = orjson.loads(p["meta"]), ModelCard.from_dict(orjson.loads(p["card"]))
+    meta = orjson.loads(p["meta"])
+    if meta.get("model_version") != MODEL_VERSION:
+        raise CurationError("The model file was saved by another release of the model: retrain the model.")
+    card = ModelCard.from_dict(orjson.loads(p["card"]))
     space = FeatureSpace(
         tz=meta["tz"], domains=meta["domains"], with_reply=meta["with_reply"], struct_names=meta["struct_names"],
         mean=p["mean"], scale=p["scale"], text_weight=meta["text_weight"], plain=bool(meta.get("plain", False)),
+        own_handle=meta.get("own_handle"),
     )  # fmt: skip
-    space.set_text_arrays({k: p[k] for k in _TEXT_ARRAYS if k in p})
+    space.set_text_parts({k: p[k] for k in _TEXT_PARTS if k in p})
     scorer = Scorer(meta["form"], meta["alpha"], p["coef"], meta["intercept"], meta["uses_text"], meta["offset"],
                     tuple(meta["smear"]), tuple(meta["q"]))  # fmt: skip
     reach = math.nan if meta["reach_level"] is None else meta["reach_level"]

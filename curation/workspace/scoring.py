@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -18,6 +19,7 @@ from curation.store.db import session_scope
 from curation.store.drafts import Score, list_drafts, store_scores
 from curation.store.models import ModelVersion
 from curation.store.tweets import load_tweets
+from curation.workspace.importer import tweet_handles
 
 
 def artifact_path(workspace_id: int, fingerprint: str) -> Path:
@@ -52,9 +54,11 @@ def train_workspace(engine: Engine, workspace_id: int, actor: Actor, force: bool
                 and current.card.get("timezone") == tz:
             return dict(current.card) | {"model_version_id": current.id}
         tweets = load_tweets(s, workspace_id, actor)
+        handles = Counter(h for h in tweet_handles(s, workspace_id, actor) if h)
     # No setting yet: the model decides by validation whether the replies help (issue 12).
     replies = settings.get("include_replies")
-    trained = model.train(tweets, tz, include_replies=None if replies is None else bool(replies))
+    trained = model.train(tweets, tz, include_replies=None if replies is None else bool(replies),
+                          own_handle=handles.most_common(1)[0][0] if handles else None)  # drafts read as history
     card = trained.card.to_dict() | {"data_version": version, "timezone": tz}
     blob = model.dumps(trained)
     path = artifact_path(workspace_id, trained.card.fingerprint)
