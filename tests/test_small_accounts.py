@@ -92,7 +92,8 @@ def test_eval_real_prints_a_row_for_each_small_account():
     assert "train 29  test 8" in ropensci
     for b in evaluation.BASELINES:
         assert f"\n   {b} " in ropensci
-    assert f"{HESTEY}: no clicks: engagement target; model Spearman" in text and "(train 32, test 8)" in text
+    hestey = text.split(f"{HESTEY}: no clicks: engagement target; model Spearman")[1].splitlines()[0]
+    assert all(f"{b} " in hestey for b in ("B3", "B2", "B1", "coverage")) and "(train 32, test 8)" in hestey
     assert f"{DENCHI}: not enough data: 22 original tweets and replies with likes or reposts; need 30" in text
     assert evaluation.summary(results)["accounts_with_clicks"] == 1
 
