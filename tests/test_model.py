@@ -209,12 +209,17 @@ def test_engagement_fallback_when_there_are_no_url_clicks(demo):
 
 
 def test_not_enough_data_says_what_is_missing(demo):
-    few = demo.loc[~demo["is_reply"]].head(32)
-    with pytest.raises(NotEnoughData, match=r"32 original tweets with url clicks; need 50\. Upload more history"):
+    from curation.learn import prior
+
+    assert prior.load_prior() is not None  # the shipped prior lowers the minimum to MIN_TRAIN_PRIOR
+    few = demo.loc[~demo["is_reply"]].head(24)
+    with pytest.raises(NotEnoughData, match=r"24 original tweets with url clicks; need 30\. Upload more history"):
         model.train(few, DEMO_TIMEZONE)
     no_metrics = few.assign(url_clicks=pd.NA, likes=pd.NA, reposts=pd.NA)
-    with pytest.raises(NotEnoughData, match="need 50"):
+    with pytest.raises(NotEnoughData, match="need 30"):
         model.train(no_metrics, DEMO_TIMEZONE)
+    with prior.held_out(None), pytest.raises(NotEnoughData, match=r"32 original tweets with url clicks; need 50\."):
+        model.train(demo.loc[~demo["is_reply"]].head(32), DEMO_TIMEZONE)  # no prior: a model needs 50 on its own
 
 
 def test_replies_and_retweets_learned_only_when_asked(demo):
@@ -236,8 +241,8 @@ def test_click_poor_account_falls_back_to_engagement_and_says_why():
 
 def test_real_analytics_export_with_replies_trains_and_reports_baselines():
     tweets = real_tweets("analytics_csv__debruine*")
-    with pytest.raises(NotEnoughData, match="37 original tweets with url clicks"):
-        model.train(tweets, "Europe/London", include_replies=False)  # only when the user says "never"
+    alone = model.train(tweets, "Europe/London", include_replies=False)  # "never": 37 originals, carried by the prior
+    assert alone.card.n_train + alone.card.n_test == 37 and not alone.card.include_replies
     m = model.train(tweets, "Europe/London")  # default: 37 originals are too few alone, the replies count
     assert m.card.target == "url_clicks" and m.card.n_train + m.card.n_test == 119
     assert m.card.include_replies and "37 original tweets and 82 replies" in m.card.learned_from

@@ -222,6 +222,7 @@ def render(results: list[AccountResult]) -> str:
                 why = "no clicks: engagement target"
                 lines.append(f"   {r.account}: {why}; model Spearman {_num(_metric(c, 'model', 'spearman'))}, "
                              f"B3 {_num(_metric(c, 'B3', 'spearman'))}, B2 {_num(_metric(c, 'B2', 'spearman'))}, "
+                             f"B1 {_num(_metric(c, 'B1', 'spearman'))}, "
                              f"coverage {_num(c['interval_coverage'], '.0%')} "
                              f"(train {c['n_train']}, test {c['n_test']})")
             else:

@@ -112,7 +112,7 @@ def score_texts(engine: Engine, workspace_id: int, actor: Actor, texts: Sequence
     found = active_model(engine, workspace_id, actor)
     if found is None:
         raise NotEnoughData("This workspace has no model yet: import tweets with metrics first "
-                            "(at least 50 original tweets with the target).")
+                            f"(at least {model.min_train()} original tweets with the target).")
     trained, _ = found
     return trained.predict(list(texts), at)
 
