@@ -1,6 +1,7 @@
 """80 % intervals: honest coverage when the account's level drifts, and never "0.0 - 0.0" for a positive draft."""
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 
 from curation import model
@@ -65,3 +66,21 @@ def test_a_positive_prediction_never_reads_zero_to_zero_at_one_decimal():
     assert "0.0 - 0.0" not in texts
     assert (shown >= pred).all()
     assert (model._upper(np.array([0.0]), np.array([0.0])) == 0.0).all()  # nothing expected: 0 stays 0
+
+
+def test_eval_reports_coverage_pooled_with_and_without_the_largest_account():
+    from curation import evaluation
+
+    def res(name: str, n_test: int, cov: float) -> evaluation.AccountResult:
+        card = {"target": "url_clicks", "n_train": 4 * n_test, "n_test": n_test, "interval_coverage": cov,
+                "used": "model", "metrics": {"model": {"spearman": 0.3}, "B2": {"spearman": 0.1}}}  # fmt: skip
+        return evaluation.AccountResult(name, ["f.csv"], "clicks", 5 * n_test, card=card)
+
+    results = [res("small/a", 20, 0.9), res("bot/b", 200, 0.7), res("small/c", 30, 0.8)]
+    s = evaluation.summary(results)
+    assert s["pooled_coverage"] == pytest.approx((18 + 140 + 24) / 250)
+    assert s["largest_account"] == "bot/b"
+    assert s["pooled_coverage_without_largest"] == pytest.approx((18 + 24) / 50)
+    text = evaluation.render(results)
+    assert "pooled over holdout tweets: 72.8%" in text
+    assert "pooled without the largest account (bot/b): 84.0%" in text
