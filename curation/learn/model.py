@@ -68,7 +68,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "6"  # 6: text as CountVectorizer vocabularies + fitted TfidfTransformers
+MODEL_VERSION = "7"  # 7: text as CountVectorizer vocabularies + fitted TfidfTransformers; intervals widened by drift
 MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
 BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2
@@ -488,7 +488,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     # The interval as the card measured it: blocks as long as the holdout, the latest ending now.
     cal = fitting.horizon_residuals(chosen.cand, y, imp, offset, n, n - cut)
     if cal is not None:
-        _, q = fitting.calibrate(form, cal[0], link[cal[2]], fitting.centre(form, cal[1]))
+        q = fitting.horizon_quantiles(form, cal, link, n - cut)
     uses_text = chosen.cand.uses_text
     is_plain = chosen.cand.name == "B3"
     space_all = FeatureSpace.fit(rows, state, tz, with_reply=with_reply, text=uses_text, counts=counts, plain=is_plain)
@@ -555,8 +555,10 @@ def _holdout(
     form = c.form
     smear, _ = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
     cal = fitting.horizon_residuals(c, y, imp, offset, tr.stop, te.stop - te.start)
-    r_cal, f_cal, i_cal = cal if cal is not None else (v.resid, v.f, v.val_idx)
-    _, q = fitting.calibrate(form, r_cal, link[i_cal], fitting.centre(form, f_cal))
+    if cal is not None:
+        q = fitting.horizon_quantiles(form, cal, link, te.stop - te.start)
+    else:
+        _, q = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
     fitted = fitting.fit_form(form, c.alpha, c.X[tr], y[tr], imp[tr], c.prior)
     if fitted is None:  # cannot happen for a candidate that validated; keep the holdout defined anyway
         fitted = (np.zeros(c.X.shape[1]), float(np.log1p(np.mean(y[tr]))))

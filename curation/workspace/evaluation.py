@@ -174,6 +174,9 @@ def summary(results: list[AccountResult]) -> dict:
     widths = [r.card.get("interval_width") for r in clicks]
     widths = [float(w) for w in widths if w is not None and math.isfinite(float(w))]
     pooled = float(np.sum(cov[ok] * n_te[ok]) / np.sum(n_te[ok])) if ok.any() else math.nan
+    big = int(np.argmax(np.where(ok, n_te, -1))) if ok.any() else -1  # the account with most holdout tweets
+    rest = ok & (np.arange(len(n_te)) != big)
+    pooled_rest = float(np.sum(cov[rest] * n_te[rest]) / np.sum(n_te[rest])) if rest.any() else math.nan
     return {
         "mean_account_coverage": float(np.mean(cov[ok])) if ok.any() else math.nan,
         "accounts_with_clicks": len(clicks),
@@ -181,6 +184,8 @@ def summary(results: list[AccountResult]) -> dict:
         "median_spearman_B3": float(np.nanmedian(rho_b3)) if clicks else math.nan,
         "model_beats_B2": beats,
         "pooled_coverage": pooled,
+        "pooled_coverage_without_largest": pooled_rest,  # one big account must not hide the others
+        "largest_account": clicks[big].account if big >= 0 else "",
         "median_interval_width": float(np.median(widths)) if widths else math.nan,
     }
 
@@ -237,4 +242,7 @@ def render(results: list[AccountResult]) -> str:
         f"pooled over holdout tweets; median interval width {_num(s['median_interval_width'], '.1f')} "
         "(median over accounts of the holdout's median upper - lower)."
     )
+    lines.append(f"80% interval coverage pooled over holdout tweets: {_num(s['pooled_coverage'], '.1%')}")
+    lines.append(f"80% interval coverage pooled without the largest account ({s['largest_account']}): "
+                 f"{_num(s['pooled_coverage_without_largest'], '.1%')}")
     return "\n".join(lines)
