@@ -40,7 +40,7 @@ with st.form("constraints"):
     hours = st.slider("Hours allowed (local)", 0, 24, (8, 18))
     c2 = st.columns(2)
     cap = c2[0].number_input("Daily cap (0 = what your history supports)", 0, 50, 0)
-    bar = c2[1].number_input("Quality bar (0 = what your typical recent post earns now)", 0.0, 1e6, 0.0)
+    bar = c2[1].number_input("Quality bar (0 = clearly better than your typical recent post now)", 0.0, 1e6, 0.0)
     strict = st.checkbox("Strict bar: the low end of a draft's 80 % interval must reach it, not its prediction")
     picked = st.multiselect("Drafts to include", list(choices), default=list(approved["id"]),
                             format_func=lambda i: f"#{i} {choices[i]}")

@@ -353,11 +353,15 @@ def test_default_bars_use_comparable_original_tweets(tweets: pd.DataFrame) -> No
         assert b == (link_median if "https://" in text else all_median)
 
 
-def _stand_in(hours: list[int], factor: float) -> SimpleNamespace:
-    """A model whose link drafts earn 12 clicks (0.5 without), times ``factor`` at the given local hours."""
+def _stand_in(hours: list[int], factor: float, gain: dict[str, float] | None = None) -> SimpleNamespace:
+    """A model whose link posts earn 12 clicks (0.5 without), times ``factor`` at the given local hours.
+
+    ``gain`` multiplies what the named texts earn (the history's posts earn the plain 12 or 0.5).
+    """
+    gain = gain or {}
 
     def predict_grid(texts, slots):
-        base = np.array([12.0 if "https://" in t else 0.5 for t in texts])
+        base = np.array([(12.0 if "https://" in t else 0.5) * gain.get(t, 1.0) for t in texts])
         local = pd.DatetimeIndex(slots).tz_convert(TZ).hour
         pred = base[:, None] * np.where(np.isin(local, hours), factor, 1.0)[None, :]
         return pred, pred * 0.6, pred * 1.7
@@ -368,11 +372,39 @@ def _stand_in(hours: list[int], factor: float) -> SimpleNamespace:
 def test_build_plan_runs_end_to_end_with_a_stand_in_model(tweets: pd.DataFrame) -> None:
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=5)
-    plan = planner.build_plan(drafts, _stand_in(hours=[9, 10, 11], factor=1.5), tweets, c)
+    better = dict.fromkeys(drafts["text"], 1.5)  # every draft earns clearly more than the typical post
+    plan = planner.build_plan(drafts, _stand_in(hours=[9, 10, 11], factor=1.5, gain=better), tweets, c)
     assert plan.chosen_n >= 3 and plan.target_label == "clicks"
     assert all("https://" in s.text for s in plan.slots)
     assert any("reliably good" in s.why for s in plan.slots)
     assert {o.draft_id for o in plan.left_out} | {s.draft_id for s in plan.slots} == set(drafts["draft_id"])
+
+
+def test_the_default_bar_leaves_out_drafts_not_clearly_better_than_the_typical_post(tweets: pd.DataFrame) -> None:
+    # A draft predicted like the typical recent post, or a hair above it, is no reason to post (issue 12)
+    texts = ["Same as usual https://example.com/a", "A hair better https://example.com/b",
+             "Clearly better https://example.com/c"]
+    drafts = pd.DataFrame({"draft_id": [1, 2, 3], "text": texts})
+    model = _stand_in(hours=[9, 10, 11], factor=1.0, gain=dict(zip(texts, [1.0, 1.01, 1.2], strict=True)))
+    plan = planner.build_plan(drafts, model, tweets, PlanConstraints(tz=TZ, start=START, days=5))
+    assert [s.draft_id for s in plan.slots] == [3]
+    reasons = {o.draft_id: o.reason for o in plan.left_out}
+    assert set(reasons) == {1, 2}
+    for d in (1, 2):
+        assert reasons[d].startswith("below the quality bar: predicted clicks")
+        assert "not clearly better than your typical post now: the median of your latest" in reasons[d]
+    # a bar the user sets is taken as given: no margin on top of it
+    typical = (plan.constraints["bar"][0] + 1) / (1 + planner.CLEAR_MARGIN) - 1
+    mine = PlanConstraints(tz=TZ, start=START, days=5, quality_bar=0.99 * typical)
+    assert {s.draft_id for s in planner.build_plan(drafts, model, tweets, mine).slots} == {1, 2, 3}
+
+
+@given(st.floats(0.0, 1e5))
+def test_the_clear_bar_asks_more_than_the_typical_post_and_more_than_a_hair_near_zero(typical: float) -> None:
+    bar = float(planner.clear_bar(np.array([typical]))[0])
+    assert bar > typical
+    assert bar - typical >= planner.CLEAR_MARGIN - 1e-12  # 0.13 against a typical 0.12 is no clear win
+    assert bar <= typical * (1 + planner.CLEAR_MARGIN) + planner.CLEAR_MARGIN + 1e-9
 
 
 def test_build_plan_with_the_trained_demo_model_keeps_the_rules(tweets: pd.DataFrame) -> None:
@@ -433,6 +465,40 @@ def test_filler_without_a_link_never_makes_a_clicks_plan(replays) -> None:
         assert r["target"] == "url_clicks"
         fillers = [reason for d, reason in r["left_out"].items() if d > r["best_offered"]]
         assert len(fillers) == 5 and all(x.startswith("no link") for x in fillers)
+
+
+# Accounts scored on likes + reposts: no no-link rule, the quality bar alone keeps filler out.
+BAR_ACCOUNTS = {
+    "kaia": sorted(REAL.glob("x_premium_content_csv__ayo-klaytn__*")),
+    "MarioBrum": sorted(REAL.glob("analytics_csv__MarioBrum__*")),
+    "nandaka": sorted(REAL.glob("analytics_csv__nandaka-furari__*")),
+}
+
+
+@pytest.fixture(scope="module")
+def bar_replays() -> dict[str, dict]:
+    from curation.plan.replay import load_account, replay_planner
+
+    return {name: replay_planner(load_account(paths), "UTC") for name, paths in BAR_ACCOUNTS.items()}
+
+
+@pytest.mark.parametrize("name", list(BAR_ACCOUNTS))
+def test_filler_is_not_clearly_better_than_the_typical_post_on_engagement_accounts(bar_replays, name: str) -> None:
+    r = bar_replays[name]
+    assert r["target"] == "engagement"
+    assert r["filler_scheduled"] == 0, r["predicted"]
+    fillers = [reason for d, reason in r["left_out"].items() if d > r["best_offered"]]
+    assert len(fillers) == 5 and all("not clearly better than your typical post now" in x for x in fillers)
+    assert 1 <= r["cap"] <= r["busy_day_p75"]
+    assert r["max_posts_in_a_day"] <= r["cap"]
+
+
+@pytest.mark.parametrize("name", ["kaia", "MarioBrum"])
+def test_the_bar_still_plans_the_accounts_own_best_later_posts(bar_replays, name: str) -> None:
+    # nandaka is left out here: its 5 "best" later posts all earned 0 engagement
+    r = bar_replays[name]
+    assert r["best_offered"] == 5
+    assert r["best_scheduled"] >= 3, r["left_out"]
 
 
 # --------------------------------------------------------------------------- empty plans
