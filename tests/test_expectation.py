@@ -162,3 +162,20 @@ def test_insights_and_the_plan_say_which_recent_tweets_the_expectation_reads(eng
     assert plan.slots and hist.window in planning.curve_reading(plan)
     saved = planning.plan_from_dict(plan.to_dict())  # a saved plan keeps saying it
     assert hist.window in planning.curve_reading(saved)
+
+
+def test_the_insights_page_names_the_window_when_older_tweets_are_left_out(demo_copy, monkeypatch):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from curation.store.db import engine_for
+
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    monkeypatch.setattr(data_mod, "MAX_TRAIN_ROWS", 300)
+    with session_scope(engine_for(demo_copy)) as s:
+        s.execute(delete(Expectation))  # fitted again on the visit, on the smaller window
+    planning._history.cache_clear()
+    at = AppTest.from_file(str(ROOT / "pages/2_insights.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if "not counted" in c.value]
+    assert len(said) == 1 and "latest 300 original tweets" in said[0]
