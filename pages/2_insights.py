@@ -49,7 +49,7 @@ if tr:
 st.subheader("Best times to post")
 st.caption(f"Weekday × {facts.TIMING_CELL_HOURS}-hour blocks in {hist.tz}: how much more than expected for their "
            "content tweets there earned, shrunk toward 'no difference' where few tweets stand behind a cell. "
-           "The Planner places posts by these same cells.")
+           "The Planner places posts by these same cells." + (f" {hist.window}" if hist.window else ""))
 bt = result_of(found["best_times"])
 if bt:
     finding(found["best_times"].figure, bt.reading, bt.table, "best-times")

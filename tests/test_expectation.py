@@ -6,12 +6,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import delete, func, select
 
+from curation.learn import data as data_mod
 from curation.learn import model
 from curation.store.access import Actor, get_workspace
 from curation.store.db import session_scope
 from curation.store.expectations import store_expectation, stored_expectation
 from curation.store.models import Expectation
-from curation.workspace import planning
+from curation.workspace import expectation, planning
 from curation.workspace.demo import demo_tweets, seed_demo
 from curation.workspace.importer import import_files
 from curation.workspace.refresh import after_data_change
@@ -111,3 +112,71 @@ def test_deleting_a_workspace_removes_its_stored_expectation(engine):
 
 def _version_in(session, ws: int) -> int:
     return get_workspace(session, ws).data_version
+
+
+def _latest_originals(tweets: pd.DataFrame, n: int) -> set[str]:
+    own = tweets[~tweets["is_reply"] & ~tweets["is_retweet"] & tweets["url_clicks"].notna()]
+    return set(own.sort_values(["created_at", "tweet_id"], kind="stable")["tweet_id"].astype(str).tail(n))
+
+
+def test_a_history_larger_than_the_window_is_fitted_on_its_latest_part_only(monkeypatch):
+    monkeypatch.setattr(data_mod, "MAX_TRAIN_ROWS", 300)  # the model's window, at a size the demo exceeds
+    tweets = demo_tweets()
+    expected = expectation.fit(tweets, "Europe/Berlin")
+    assert expected is not None
+    assert set(expected.dropna().index) == _latest_originals(tweets, 300)
+    # What the older tweets earned does not move the expectation of the window.
+    older = ~tweets["tweet_id"].astype(str).isin(expected.index)
+    changed = tweets.assign(url_clicks=tweets["url_clicks"].where(~older, tweets["url_clicks"] * 7 + 3))
+    pd.testing.assert_series_equal(expectation.fit(changed, "Europe/Berlin"), expected)
+
+    note = expectation.window_note(tweets, expected, "Europe/Berlin")
+    own = tweets[~tweets["is_reply"] & ~tweets["is_retweet"] & tweets["url_clicks"].notna()]
+    n_older = len(own) - 300
+    assert n_older > 0
+    assert "latest 300 original tweets" in note and f"your {n_older:,} earlier ones are not counted" in note
+    small = tweets.tail(250)  # fits the window: nothing left out, nothing said
+    assert expectation.window_note(small, expectation.fit(small, "Europe/Berlin"), "Europe/Berlin") == ""
+    assert expectation.window_note(tweets, None, "Europe/Berlin") == ""
+
+
+def test_insights_and_the_plan_say_which_recent_tweets_the_expectation_reads(engine, monkeypatch):
+    from curation.plan.planner import PlanConstraints
+
+    ws = seed_demo(engine)
+    after_data_change(engine, ws)
+    planning._history.cache_clear()
+    whole = planning.history(engine, ws, Actor.local_user())
+    assert whole.window == ""  # the demo fits the 20,000-tweet window: nothing left out, nothing said
+    constraints = PlanConstraints(tz=whole.tz, days=14)
+    plain = planning.make_plan(engine, ws, Actor.local_user(), constraints)
+    assert plain.slots and "window" not in planning.curve_reading(plain)
+
+    monkeypatch.setattr(data_mod, "MAX_TRAIN_ROWS", 300)
+    with session_scope(engine) as s:
+        s.execute(delete(Expectation))  # as after a release that changed the window: fitted again
+    planning._history.cache_clear()
+    hist = planning.history(engine, ws, Actor.local_user())
+    assert set(hist.expected.dropna().index) == _latest_originals(hist.tweets, 300)
+    assert "latest 300 original tweets" in hist.window
+    plan = planning.make_plan(engine, ws, Actor.local_user(), constraints)
+    assert plan.slots and hist.window in planning.curve_reading(plan)
+    saved = planning.plan_from_dict(plan.to_dict())  # a saved plan keeps saying it
+    assert hist.window in planning.curve_reading(saved)
+
+
+def test_the_insights_page_names_the_window_when_older_tweets_are_left_out(demo_copy, monkeypatch):
+    from conftest import ROOT
+    from streamlit.testing.v1 import AppTest
+
+    from curation.store.db import engine_for
+
+    monkeypatch.setenv("DATABASE_URL", demo_copy)
+    monkeypatch.setattr(data_mod, "MAX_TRAIN_ROWS", 300)
+    with session_scope(engine_for(demo_copy)) as s:
+        s.execute(delete(Expectation))  # fitted again on the visit, on the smaller window
+    planning._history.cache_clear()
+    at = AppTest.from_file(str(ROOT / "pages/2_insights.py"), default_timeout=120).run()
+    assert not at.exception, at.exception
+    said = [c.value for c in at.caption if "not counted" in c.value]
+    assert len(said) == 1 and "latest 300 original tweets" in said[0]

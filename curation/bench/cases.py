@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -207,10 +208,11 @@ def _plan(n: int, tmp: Path) -> dict:
     from curation.learn import model
     from curation.plan import insights
     from curation.plan.planner import PlanConstraints, build_plan
+    from curation.workspace.expectation import fit
 
     tweets = varied(history(n))
     trained = model.train(tweets, DEMO_TIMEZONE)
-    expected_s, expected = timed(lambda: model.expected_without_time(tweets, DEMO_TIMEZONE))
+    expected_s, expected = timed(lambda: fit(tweets, DEMO_TIMEZONE))
 
     def all_insights() -> None:
         insights.what_worked(tweets, DEMO_TIMEZONE)
@@ -222,5 +224,67 @@ def _plan(n: int, tmp: Path) -> dict:
     drafts = pd.DataFrame({"draft_id": range(100), "text": list(tweets["text"].sample(100, random_state=2))})
     c = PlanConstraints(tz=DEMO_TIMEZONE, days=14)
     plan_s, plan = timed(lambda: build_plan(drafts, trained, tweets, c, expected=expected))
-    return {"tweets": len(tweets), "expected_without_time_s": expected_s, "insights_s": insights_s,
-            "plan_100_drafts_14_days_s": plan_s, "posts_planned": len(plan.slots)}
+    return {"tweets": len(tweets), "expected_without_time_s": expected_s, "expected_rows": int(expected.notna().sum()),
+            "insights_s": insights_s, "plan_100_drafts_14_days_s": plan_s, "posts_planned": len(plan.slots)}
+
+
+def _cpu_timed(fn: Callable[[], object]) -> tuple[float, float, object]:
+    """(wall seconds, CPU seconds of this process, result): CPU time is what a busy shared machine inflates least."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return round(time.perf_counter() - wall, 3), round(time.process_time() - cpu, 3), out
+
+
+def first_plan_fresh(url: str, ws: int) -> dict:
+    """The Planner's first plan in this (fresh) interpreter: seconds and CPU seconds, imports apart."""
+    import importlib
+
+    import_s, import_cpu, planning = _cpu_timed(lambda: importlib.import_module("curation.workspace.planning"))
+    from curation.plan.planner import PlanConstraints
+    from curation.store.access import Actor, get_workspace
+    from curation.store.db import engine_for, session_scope
+
+    engine, actor = engine_for(url), Actor.local_user()
+    with session_scope(engine) as s:
+        tz = get_workspace(s, ws).timezone
+    constraints = PlanConstraints(tz=tz, days=7, allowed_weekdays={0, 1, 2, 3, 4})
+    plan_s, plan_cpu, plan = _cpu_timed(lambda: planning.make_plan(engine, ws, actor, constraints))
+    return {"import_s": import_s, "import_cpu_s": import_cpu, "first_plan_s": plan_s, "first_plan_cpu_s": plan_cpu,
+            "posts_planned": len(plan.slots)}
+
+
+@case("first_plan", (40,))
+def _first_plan(scale: int, tmp: Path) -> dict:
+    """The Planner's first plan in a fresh process (demo scale 40: about 61k tweets), and the expectation refit."""
+    import json
+    import subprocess
+    import sys
+
+    from sqlalchemy import delete
+
+    from curation.bench import _seeded_db
+    from curation.store.access import Actor
+    from curation.store.db import engine_for, session_scope
+    from curation.store.models import Expectation
+    from curation.workspace.expectation import refresh
+    from curation.workspace.refresh import after_data_change
+    from curation.workspace.stats import workspace_stats
+
+    url, ws, _ = _seeded_db(scale, tmp)
+    engine, actor = engine_for(url), Actor.local_user()
+    after_data_change(engine, ws)
+    with session_scope(engine) as s:  # the refit after a data change: read the history, fit, store
+        s.execute(delete(Expectation))
+    refit_s, refit_cpu, _ = _cpu_timed(lambda: refresh(engine, ws, actor))
+    runs = []
+    for _ in range(3):  # each in a new interpreter: nothing cached, as a new replica's first plan
+        code = ("import json; from curation.bench.cases import first_plan_fresh; "
+                f"print(json.dumps(first_plan_fresh({url!r}, {ws})))")
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             cwd=Path(__file__).resolve().parents[1])
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    with session_scope(engine) as s:
+        tweets = workspace_stats(s, ws, actor)["tweets"]
+    return {"tweets": tweets, "expectation_refit_s": refit_s, "expectation_refit_cpu_s": refit_cpu,
+            **{k: [r[k] for r in runs] for k in ("first_plan_s", "first_plan_cpu_s", "import_s")},
+            "posts_planned": runs[-1]["posts_planned"]}

@@ -623,7 +623,9 @@ def expected_without_time(tweets: pd.DataFrame, tz: str) -> pd.Series:
     No weekday/hour and no posting-volume features, so observed/expected per weekday x hour cell (or
     per posts that day) measures timing (or volume). Each of up to five contiguous time blocks is
     predicted by a Ridge fitted on the other blocks; the result is scaled so its sum equals the
-    observed sum.
+    observed sum. Like training, it reads only the latest MAX_TRAIN_ROWS original tweets with the
+    target (prepare's window): older tweets get no value, and the fits cost the same at any history
+    size (only the vectorised account-state bookkeeping reads every tweet).
     """
     with threadpool_limits(limits=1):
         data = prepare(tweets, tz)

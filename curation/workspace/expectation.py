@@ -1,4 +1,9 @@
-"""The content-only expectation, fitted once per data version and kept in the database for every replica."""
+"""The content-only expectation, fitted once per data version and kept in the database for every replica.
+
+It is fitted on the same recent window the model learns from (model.MAX_TRAIN_ROWS, the latest
+original tweets with the target; prepare() applies it), so its fits cost the same however long the
+history grows, and the timing and volume analyses that divide by it read that window.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from sqlalchemy import Engine
 
 from curation.errors import NotEnoughData
 from curation.learn import model
+from curation.plan import insights
 from curation.store.access import Actor, get_workspace
 from curation.store.db import session_scope
 from curation.store.expectations import store_expectation, stored_expectation
@@ -16,13 +22,33 @@ from curation.store.tweets import load_tweets
 
 
 def fit(tweets: pd.DataFrame, tz: str) -> pd.Series | None:
-    """model.expected_without_time, or None when the history is too small (the analyses fall back)."""
+    """model.expected_without_time on the recent window, or None when the history is too small (analyses fall back)."""
     if tweets.empty:
         return None
     try:
         return model.expected_without_time(tweets, tz)
     except NotEnoughData:
         return None
+
+
+def window_note(tweets: pd.DataFrame, expected: pd.Series | None, tz: str) -> str:
+    """One sentence naming the window the expectation covers, or "" when it covers every original tweet."""
+    if expected is None or expected.empty or expected.name not in ("url_clicks", "engagement"):
+        return ""
+    # The expectation is in time order: its first tweet opens the window.
+    times = pd.to_datetime(tweets["created_at"], utc=True)
+    first = times[(tweets["tweet_id"].astype(str) == str(expected.index[0])).to_numpy()]
+    if first.empty:
+        return ""
+    since = first.iloc[0]
+    own = ~tweets["is_retweet"].fillna(False).to_numpy(bool) & ~tweets["is_reply"].fillna(False).to_numpy(bool)
+    values, _ = insights.target_values(tweets, str(expected.name))
+    older = int((own & values.notna().to_numpy() & (times < since).to_numpy()).sum())
+    if not older:
+        return ""
+    return (f"Best times and the volume curve compare each post with what its content alone earns, fitted on your "
+            f"latest {int(expected.notna().sum()):,} original tweets (since {since.tz_convert(tz):%d %b %Y}), the "
+            f"same recent window the model learns from; your {older:,} earlier ones are not counted.")
 
 
 def content_expectation(

@@ -16,7 +16,7 @@ from curation.store.db import session_scope
 from curation.store.drafts import list_drafts
 from curation.store.schedules import save_schedule
 from curation.store.tweets import load_tweets
-from curation.workspace.expectation import content_expectation
+from curation.workspace.expectation import content_expectation, window_note
 from curation.workspace.importer import tweet_handles
 from curation.workspace.scoring import active_model
 
@@ -31,6 +31,7 @@ class History:
     target: str
     data_version: int
     accounts: tuple[str, ...] = ()
+    window: str = ""  # which recent tweets the expectation covers, when it leaves older ones out
 
 
 @lru_cache(maxsize=8)
@@ -45,7 +46,8 @@ def _history(engine: Engine, workspace_id: int, data_version: int, tz: str) -> H
     # None when the history is too small: the analyses fall back to a structure-only expectation.
     expected = content_expectation(engine, workspace_id, data_version, tz, tweets)
     accounts = tuple(insights.accounts(pd.DataFrame({"account_handle": pd.Series(handles, dtype=object)})))
-    return History(tweets, tz, expected, insights.choose_target(tweets), data_version, accounts)
+    return History(tweets, tz, expected, insights.choose_target(tweets), data_version, accounts,
+                   window_note(tweets, expected, tz))
 
 
 def history(engine: Engine, workspace_id: int, actor: Actor) -> History:
@@ -80,6 +82,8 @@ def make_plan(
     hist = history(engine, workspace_id, actor)
     plan = build_plan(drafts, trained, hist.tweets, constraints, expected=hist.expected)
     plan.constraints["workspace_id"] = int(workspace_id)
+    if hist.window:
+        plan.constraints["window"] = hist.window
     return plan
 
 
@@ -165,7 +169,7 @@ def plan_table(plan: Plan, tz: str) -> pd.DataFrame:
 
 
 def curve_reading(plan: Plan) -> str:
-    """One sentence on what the curve says about more posts."""
+    """One sentence on what the curve says about more posts (and which recent tweets it was read from)."""
     if not plan.curve or not plan.slots:
         return empty_reading(plan)
     totals = dict(plan.curve)
@@ -175,5 +179,7 @@ def curve_reading(plan: Plan) -> str:
     extra = (f" Going to {last[0]} posts would add only {last[1] - chosen:.1f} more."
              if last[0] > plan.chosen_n else "")
     posts = f"{plan.chosen_n} posts are" if plan.chosen_n != 1 else "1 post is"
+    window = plan.constraints.get("window")
     return (f"{posts} expected to earn {chosen:.1f} {plan.target_label} in all; the curve peaks "
-            f"at {best_n} post{'s' if best_n != 1 else ''} ({totals[best_n]:.1f}).{extra}")
+            f"at {best_n} post{'s' if best_n != 1 else ''} ({totals[best_n]:.1f}).{extra}"
+            + (f" {window}" if window else ""))
