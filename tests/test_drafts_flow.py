@@ -48,6 +48,9 @@ def test_the_model_card_opens_with_one_plain_sentence():
     no_b1 = {**CARD, "metrics": {**CARD["metrics"], "B1": {"top20_share": float("nan")}}}
     assert card_sentence(no_b1).endswith("(a fifth picked at random gets about 20 %).")
     assert "not enough recent history" in card_sentence({"metrics": {}})
+    small = {**CARD, "n_test": 8}
+    assert card_sentence(small).endswith("Judged on only 8 tweets, so read it as a rough guide.")
+    assert "rough guide" not in card_sentence({**CARD, "n_test": 20})
 
 
 def test_the_metric_table_has_plain_names_and_blanks_not_none():

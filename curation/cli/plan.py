@@ -58,7 +58,9 @@ def _plan_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--weekdays", type=weekday_set, default={0, 1, 2, 3, 4},
                    help="allowed weekdays, 0=Mon (default Mon-Fri)")
     p.add_argument("--start", type=iso_day, default=None, help="first day, ISO date (default: tomorrow)")
-    p.add_argument("--bar", type=float, default=None, help="quality bar (default: your typical recent post now)")
+    p.add_argument("--bar", type=float, default=None,
+                   help="quality bar (default: clearly better than your typical recent post now, i.e. 5 %% more "
+                   "on the model's 1 + value scale; a bar you give is used as given)")
     p.add_argument("--strict-bar", action="store_true",
                    help="the low end of the 80 %% interval (not the prediction) must reach the bar")
     p.add_argument("--ics", type=Path, help="write the plan as an iCalendar file")

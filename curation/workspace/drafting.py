@@ -12,6 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from curation.errors import CurationError, StaleWrite
+from curation.learn.model import SMALL_HOLDOUT
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, get_draft, update_draft
@@ -129,9 +130,10 @@ def card_sentence(card: Mapping) -> str:
     said = f"On your latest {int(n):,} tweets, the ones it ranked in its top fifth got {mine * 100:.0f} % of the "
     said += str(label)
     simple = next(((k, v) for k in ("B1", "B2", "B3") if (v := _share(card, k)) is not None), None)
+    rough = f" Judged on only {int(n)} tweets, so read it as a rough guide." if n < SMALL_HOLDOUT else ""
     if simple is None:
-        return f"{said} (a fifth picked at random gets about 20 %)."
-    return f"{said}; {_BASELINES[simple[0]]} got {simple[1] * 100:.0f} %."
+        return f"{said} (a fifth picked at random gets about 20 %).{rough}"
+    return f"{said}; {_BASELINES[simple[0]]} got {simple[1] * 100:.0f} %.{rough}"
 
 
 def metrics_table(card: Mapping) -> pd.DataFrame:
