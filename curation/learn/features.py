@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -393,7 +394,11 @@ _PLACEHOLDER = "\x01"  # the one term of an empty vocabulary: never produced by 
 def _counter(params: dict, terms: Sequence[str]) -> CountVectorizer:
     """A CountVectorizer over exactly these terms, in column order (an empty list: one placeholder term)."""
     vocab = [str(t) for t in terms] or [_PLACEHOLDER]
-    return CountVectorizer(**params, vocabulary=vocab, dtype=np.float32).fit([])  # a given vocabulary: nothing to learn
+    with warnings.catch_warnings():
+        # Terms were counted from lowercased text; a few letters (e.g. mathematical bold 𝐀, common in
+        # tweets) stay "upper case" after lower(), which scikit-learn warns about though they match.
+        warnings.filterwarnings("ignore", "Upper case characters found in vocabulary", UserWarning)
+        return CountVectorizer(**params, vocabulary=vocab, dtype=np.float32).fit([])  # nothing to learn
 
 
 def _weigher(counts: sp.csr_matrix) -> TfidfTransformer:
