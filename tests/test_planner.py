@@ -16,6 +16,8 @@ from hypothesis import strategies as st
 from curation import facts
 from curation.errors import CurationError
 from curation.plan import planner
+from curation.plan.best_times import best_times, slot_multipliers
+from curation.plan.history import cell_label
 from curation.plan.planner import (
     PlanConstraints,
     candidate_slots,
@@ -556,25 +558,21 @@ def test_empty_plan_reading_and_cli_hints_say_what_would_admit_the_nearest_draft
 
 
 def test_plan_follows_the_insights_cells_not_the_models_own_hours(tweets: pd.DataFrame) -> None:
-    from curation.plan import insights
-
     # the stand-in's own hour effect (15-17 x3) must not decide the time: Insights' cells do
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=5, quality_bar=0.0)
     plan = planner.build_plan(drafts, _stand_in(hours=[15, 16, 17], factor=3.0), tweets, c)
-    times = insights.best_times(tweets, TZ, target="url_clicks")
-    theta = insights.slot_multipliers(times, candidate_slots(c))
+    times = best_times(tweets, TZ, target="url_clicks")
+    theta = slot_multipliers(times, candidate_slots(c))
     strongest = max(plan.slots, key=lambda s: s.predicted)
-    assert insights.slot_multipliers(times, [strongest.at])[0] == pytest.approx(theta.max())
+    assert slot_multipliers(times, [strongest.at])[0] == pytest.approx(theta.max())
     good = set(times.good_cells["cell"])
     local = strongest.at.tz_convert(TZ)
-    assert insights.cell_label(local.weekday(), local.hour // facts.TIMING_CELL_HOURS * facts.TIMING_CELL_HOURS) in good
+    assert cell_label(local.weekday(), local.hour // facts.TIMING_CELL_HOURS * facts.TIMING_CELL_HOURS) in good
     assert "reliably good" in strongest.why and plan.timing == times.reading
 
 
 def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None:
-    from curation.plan import insights
-
     rng = np.random.default_rng(0)
     n = 1200
     created = pd.Timestamp("2026-01-05", tz="UTC") + pd.to_timedelta(np.sort(rng.uniform(0, 300 * 24, n)), unit="h")
@@ -596,7 +594,7 @@ def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None
     c = PlanConstraints(tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=3)
     drafts = pd.DataFrame({"draft_id": [1], "text": ["Another guide https://example.com/y"]})
     plan = planner.build_plan(drafts, Flat(), flat, c)
-    assert insights.best_times(flat, "UTC").reading.startswith("Timing makes no reliable difference")
+    assert best_times(flat, "UTC").reading.startswith("Timing makes no reliable difference")
     assert plan.timing.startswith("Timing makes no reliable difference")
     assert all("timing makes no reliable difference" in s.why for s in plan.slots)
 

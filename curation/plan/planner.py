@@ -13,7 +13,9 @@ import pandas as pd
 from curation.errors import CurationError
 from curation.facts import WEEKDAYS, check_timezone
 from curation.plain import iso, json_safe
-from curation.plan import insights
+from curation.plan.best_times import best_times, slot_multipliers, slot_notes
+from curation.plan.history import target_values
+from curation.plan.volume import volume
 from curation.text import has_link as text_has_link
 
 NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
@@ -28,7 +30,7 @@ class PlanConstraints:
 
     ``start`` defaults to the next local midnight; a naive ``start`` is read as local time.
     ``allowed_hours`` is half-open: (8, 18) offers slots on the hour from 08:00 to 17:00.
-    ``daily_cap`` None takes the cap from insights.volume; ``quality_bar`` None asks a draft to be
+    ``daily_cap`` None takes the cap from volume.volume; ``quality_bar`` None asks a draft to be
     clearly better than the account's typical recent post now (see ``typical_now`` and
     ``clear_bar``). ``bar_on`` says what must reach the bar: the draft's prediction at its best slot
     ("predicted", the default) or the lower end of its 80 % interval ("lower", strict: with honest
@@ -214,7 +216,7 @@ def default_bars(drafts: pd.DataFrame, tweets: pd.DataFrame, target: str | None 
     Comparable = original tweets (no replies or retweets); for a draft with a link, original tweets
     with a link. 0 when the history has no comparable tweet with a target number.
     """
-    values, _ = insights.target_values(tweets, target)
+    values, _ = target_values(tweets, target)
     original = ~tweets["is_reply"].fillna(False).astype(bool) & ~tweets["is_retweet"].fillna(False).astype(bool)
     known = values.notna() & original
     linked = tweets["has_link"].fillna(False).astype(bool)
@@ -837,7 +839,7 @@ def on_best_times(
     """Each draft's prediction averaged over the slots, times the Insights timing multiplier of each slot.
 
     The model's own time-of-day pattern is averaged out so the plan and the Insights page use one
-    best-time estimate (the shrunk weekday x 4-hour cells of insights.best_times).
+    best-time estimate (the shrunk weekday x 4-hour cells of best_times.best_times).
     """
     theta = np.asarray(theta, dtype="float64")[None, :]
     return tuple(np.nanmean(np.asarray(a, dtype="float64"), axis=1)[:, None] * theta for a in (pred, lower, upper))
@@ -854,7 +856,7 @@ def typical_now(
     Returns one value per draft and per draft the posts it is compared with ("" with no recent posts).
     """
     own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool) & ~tweets["is_reply"].fillna(False).astype(bool)]
-    values, _ = insights.target_values(own, target)
+    values, _ = target_values(own, target)
     recent = own[values.notna()].sort_values("created_at", kind="stable").tail(RECENT_POSTS)
     if recent.empty or not len(slots):
         return np.zeros(len(texts)), [""] * len(texts)
@@ -898,7 +900,7 @@ def no_link_reason(tweets: pd.DataFrame, target: str, label: str) -> str | None:
     if target != "url_clicks":
         return None
     own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool)]
-    values, _ = insights.target_values(own, target)
+    values, _ = target_values(own, target)
     linked = own["has_link"].fillna(False).astype(bool)
     with_link, without = values[linked].dropna(), values[~linked].dropna()
     if with_link.empty or without.empty or with_link.mean() <= 0:
@@ -918,7 +920,7 @@ def build_plan(
 ) -> Plan:
     """End to end: slots from the constraints, predictions from the model, timing/cap/bar from history.
 
-    Timing is the Insights page's (on_best_times); the cap is insights.volume's unless the user set
+    Timing is the Insights page's (on_best_times); the cap is volume.volume's unless the user set
     one; the default bar asks a draft to be clearly better than the typical recent post now
     (typical_now, clear_bar), and with a clicks target a draft without a link is left out when the
     account's posts without links earned almost nothing.
@@ -932,10 +934,10 @@ def build_plan(
     target, label = model.card.target, model.card.target_label
     texts = list(drafts["text"].astype(str))
     raw = model.predict_grid(texts, slots)
-    times = insights.best_times(tweets, c.tz, expected=expected, target=target)
-    theta = insights.slot_multipliers(times, slots)
+    times = best_times(tweets, c.tz, expected=expected, target=target)
+    theta = slot_multipliers(times, slots)
     pred, lower, upper = on_best_times(*raw, theta)
-    vol = insights.volume(tweets, c.tz, expected=expected, target=target)
+    vol = volume(tweets, c.tz, expected=expected, target=target)
     cap = int(c.daily_cap) if c.daily_cap is not None else vol.cap
     if c.quality_bar is not None:
         bar: float | np.ndarray = float(c.quality_bar)
@@ -957,7 +959,7 @@ def build_plan(
         bar=bar,
         cap=cap,
         volume_factor=vol.plan_factor,
-        slot_quality=insights.slot_notes(times, slots),
+        slot_quality=slot_notes(times, slots),
         target_label=label,
         excluded=excluded,
         bar_label=bar_label,
