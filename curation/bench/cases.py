@@ -207,7 +207,8 @@ def _model(n: int, tmp: Path) -> dict:
 def _plan(n: int, tmp: Path) -> dict:
     from curation.learn import model
     from curation.plan.best_times import best_times
-    from curation.plan.planner import PlanConstraints, build_plan
+    from curation.plan.constraints import PlanConstraints
+    from curation.plan.planner import build_plan
     from curation.plan.volume import volume
     from curation.plan.worked import trend, what_worked
     from curation.workspace.expectation import fit
@@ -242,7 +243,7 @@ def first_plan_fresh(url: str, ws: int) -> dict:
     import importlib
 
     import_s, import_cpu, planning = _cpu_timed(lambda: importlib.import_module("curation.workspace.planning"))
-    from curation.plan.planner import PlanConstraints
+    from curation.plan.constraints import PlanConstraints
     from curation.store.access import Actor, get_workspace
     from curation.store.db import engine_for, session_scope
 

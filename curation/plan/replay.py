@@ -9,8 +9,9 @@ import pandas as pd
 
 from curation.errors import NotEnoughData
 from curation.learn import model
+from curation.plan.constraints import PlanConstraints
 from curation.plan.history import target_values
-from curation.plan.planner import PlanConstraints, build_plan
+from curation.plan.planner import build_plan
 from curation.plan.volume import busy_day_quantile
 
 HISTORY_SHARE = 0.8

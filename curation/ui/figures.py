@@ -15,7 +15,7 @@ from curation.audience.ratio import History as RatioHistory
 from curation.facts import TIMING_CELL_HOURS, WEEKDAYS
 from curation.plan.best_times import BestTimes
 from curation.plan.history import Finding
-from curation.plan.planner import Plan
+from curation.plan.result import Plan
 from curation.plan.volume import Volume
 from curation.plan.worked import WhatWorked
 

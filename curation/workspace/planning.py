@@ -9,9 +9,11 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from curation.errors import CurationError, NotEnoughData
+from curation.plan.constraints import PlanConstraints
 from curation.plan.history import accounts as handles_in
 from curation.plan.history import choose_target
-from curation.plan.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
+from curation.plan.planner import build_plan
+from curation.plan.result import LeftOut, Plan, Slot
 from curation.store.access import Actor, get_workspace, require_role
 from curation.store.db import session_scope
 from curation.store.drafts import list_drafts
