@@ -3,7 +3,7 @@
 import streamlit as st
 
 from curation import facts, ui
-from curation.plan import insights
+from curation.plan.history import accounts
 from curation.ui.charts import finding
 from curation.ui.page_data import growth_page, insights_page, result_of
 from curation.workspace.planning import history
@@ -18,7 +18,7 @@ with st.spinner("Reading your history"):
 if hist is None:
     st.stop()
 label = facts.TARGET_LABELS.get(hist.target, hist.target)
-handles = list(hist.accounts) or insights.accounts(hist.tweets)
+handles = list(hist.accounts) or accounts(hist.tweets)
 if len(handles) > 1:
     st.warning(ui.md_escape(
         f"This workspace mixes tweets of {len(handles)} accounts ({', '.join('@' + h for h in handles[:6])}"

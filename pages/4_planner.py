@@ -4,8 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from curation import ui
+from curation.facts import WEEKDAYS
+from curation.plan.constraints import PlanConstraints
 from curation.plan.exports import plan_to_csv, plan_to_ics, safe_csv
-from curation.plan.planner import WEEKDAYS, PlanConstraints
 from curation.store.drafts import list_drafts
 from curation.store.schedules import list_schedules
 from curation.ui.figures import curve_figure, timeline_figure

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from curation.errors import CurationError, NotFound, PermissionDenied
-from curation.plan.planner import PlanConstraints
+from curation.plan.constraints import PlanConstraints
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, get_draft, list_drafts, update_draft

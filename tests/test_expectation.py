@@ -141,7 +141,7 @@ def test_a_history_larger_than_the_window_is_fitted_on_its_latest_part_only(monk
 
 
 def test_insights_and_the_plan_say_which_recent_tweets_the_expectation_reads(engine, monkeypatch):
-    from curation.plan.planner import PlanConstraints
+    from curation.plan.constraints import PlanConstraints
 
     ws = seed_demo(engine)
     after_data_change(engine, ws)

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar
 
 from curation.plan.exports import FORMULA_STARTS, event_uid, plan_frame, plan_to_csv, plan_to_ics, safe_csv
-from curation.plan.planner import LeftOut, Plan, Slot
+from curation.plan.result import LeftOut, Plan, Slot
 
 DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 SCRIPT = '<script>alert("x")</script> <b>bold</b> & "quotes"'

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -9,7 +11,10 @@ import pytest
 
 from curation.audience.growth import weekly_growth
 from curation.errors import NotEnoughData
-from curation.plan import insights
+from curation.plan.best_times import GOOD_P, BestTimes, best_times, slot_multipliers, slot_notes
+from curation.plan.history import accounts, structural_expected
+from curation.plan.volume import CAP_SHARE, Volume, busy_day, cap_for, volume
+from curation.plan.worked import trend, what_worked
 from curation.ui import figures
 from curation.workspace.demo import DEMO_TIMEZONE, VOLUME_SLOPE, demo_tweets
 
@@ -22,13 +27,13 @@ def tweets() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def times(tweets: pd.DataFrame) -> insights.BestTimes:
-    return insights.best_times(tweets, TZ)
+def times(tweets: pd.DataFrame) -> BestTimes:
+    return best_times(tweets, TZ)
 
 
 @pytest.fixture(scope="module")
-def vol(tweets: pd.DataFrame) -> insights.Volume:
-    return insights.volume(tweets, TZ)
+def vol(tweets: pd.DataFrame) -> Volume:
+    return volume(tweets, TZ)
 
 
 def _flat_account(n: int = 1200, seed: int = 0) -> pd.DataFrame:
@@ -61,14 +66,14 @@ def _flat_account(n: int = 1200, seed: int = 0) -> pd.DataFrame:
 # --------------------------------------------------------------------------- best times
 
 
-def test_best_times_flags_a_weekday_mid_morning_cell_good(times: insights.BestTimes) -> None:
+def test_best_times_flags_a_weekday_mid_morning_cell_good(times: BestTimes) -> None:
     good = times.good_cells
     weekday_mid_morning = good[(good["weekday"] < 5) & (good["block"] == 8)]
     assert not weekday_mid_morning.empty, times.table
-    assert (weekday_mid_morning["p_better"] > insights.GOOD_P).all()
+    assert (weekday_mid_morning["p_better"] > GOOD_P).all()
 
 
-def test_best_times_pooled_over_the_week_the_8_to_12_block_is_best_and_good(times: insights.BestTimes) -> None:
+def test_best_times_pooled_over_the_week_the_8_to_12_block_is_best_and_good(times: BestTimes) -> None:
     hours = times.hours_table
     best = hours.loc[hours["theta"].idxmax()]
     assert best["block"] == 8
@@ -76,7 +81,7 @@ def test_best_times_pooled_over_the_week_the_8_to_12_block_is_best_and_good(time
     assert best["p_better"] > 0.95
 
 
-def test_best_times_table_covers_every_cell_and_every_tweet(tweets: pd.DataFrame, times: insights.BestTimes) -> None:
+def test_best_times_table_covers_every_cell_and_every_tweet(tweets: pd.DataFrame, times: BestTimes) -> None:
     t = times.table
     assert len(t) == 42
     assert t["n"].sum() == int(tweets["url_clicks"].notna().sum())
@@ -87,14 +92,14 @@ def test_best_times_table_covers_every_cell_and_every_tweet(tweets: pd.DataFrame
     assert times.dispersion >= 1
 
 
-def test_best_times_reading_names_the_good_cells_with_their_numbers(times: insights.BestTimes) -> None:
+def test_best_times_reading_names_the_good_cells_with_their_numbers(times: BestTimes) -> None:
     assert times.reading.startswith("Reliably good times for clicks")
     for row in times.good_cells.head(4).itertuples():
         assert f"{row.cell} (×{row.theta:.2f}, P = {row.p_better:.2f}, n = {row.n})" in times.reading
 
 
 def test_best_times_says_timing_makes_no_difference_when_it_does_not() -> None:
-    flat = insights.best_times(_flat_account(), "UTC")
+    flat = best_times(_flat_account(), "UTC")
     assert flat.good_cells.empty
     assert flat.reading.startswith("Timing makes no reliable difference")
     closest = flat.table.loc[flat.table["p_better"].idxmax()]
@@ -102,20 +107,20 @@ def test_best_times_says_timing_makes_no_difference_when_it_does_not() -> None:
 
 
 def test_best_times_uses_a_given_expected_series_and_drops_tweets_without_one(tweets: pd.DataFrame) -> None:
-    exp = insights.structural_expected(tweets)
+    exp = structural_expected(tweets)
     partial = exp.iloc[len(exp) // 4 :]  # cross-fitting leaves the earliest tweets without an expectation
-    result = insights.best_times(tweets, TZ, expected=partial)
+    result = best_times(tweets, TZ, expected=partial)
     assert result.table["n"].sum() == len(partial)
 
 
 def test_best_times_falls_back_to_engagement_without_click_numbers(tweets: pd.DataFrame) -> None:
     no_clicks = tweets.assign(url_clicks=pd.array([pd.NA] * len(tweets), dtype="Int64"))
-    result = insights.best_times(no_clicks, TZ)
+    result = best_times(no_clicks, TZ)
     assert result.target_label == "engagement"
     assert "engagement" in result.reading
 
 
-def test_best_times_figure_is_a_heatmap_with_n_per_cell(times: insights.BestTimes) -> None:
+def test_best_times_figure_is_a_heatmap_with_n_per_cell(times: BestTimes) -> None:
     fig = figures.best_times_figure(times)
     assert isinstance(fig, go.Figure)
     heat = fig.data[0]
@@ -124,21 +129,21 @@ def test_best_times_figure_is_a_heatmap_with_n_per_cell(times: insights.BestTime
     assert "n=" in heat.text[1][2]
 
 
-def test_slot_notes_and_multipliers_follow_the_cells(times: insights.BestTimes) -> None:
+def test_slot_notes_and_multipliers_follow_the_cells(times: BestTimes) -> None:
     good = times.good_cells.iloc[0]
     # 2026-11-02 is a Monday; pick the good cell's weekday, 10:00 local.
     local = pd.Timestamp("2026-11-02 10:00", tz=TZ) + pd.Timedelta(days=int(good["weekday"]))
     slot = local.replace(hour=int(good["block"]) + 1).tz_convert("UTC")
-    (note,) = insights.slot_notes(times, [slot])
+    (note,) = slot_notes(times, [slot])
     assert "reliably good" in note and f"{good['theta']:.2f}" in note
-    (mult,) = insights.slot_multipliers(times, [slot])
+    (mult,) = slot_multipliers(times, [slot])
     assert mult == pytest.approx(good["theta"])
 
 
 # --------------------------------------------------------------------------- volume
 
 
-def test_volume_per_post_clicks_fall_with_posts_per_day(vol: insights.Volume) -> None:
+def test_volume_per_post_clicks_fall_with_posts_per_day(vol: Volume) -> None:
     t = vol.table
     assert vol.slope > 0.1
     assert t["ratio"].iloc[0] > 1.5 * t["ratio"].iloc[-1]
@@ -147,17 +152,17 @@ def test_volume_per_post_clicks_fall_with_posts_per_day(vol: insights.Volume) ->
     assert vol.curve["day_total"].is_monotonic_increasing  # the demo's totals still grow, slowly
 
 
-def test_volume_cap_is_finite_and_matches_the_rule(vol: insights.Volume) -> None:
+def test_volume_cap_is_finite_and_matches_the_rule(vol: Volume) -> None:
     c = vol.curve
     assert isinstance(vol.cap, int) and 1 <= vol.cap < c["posts_per_day"].max()
-    assert (c.loc[c["posts_per_day"] <= vol.cap, "marginal_share"] >= insights.CAP_SHARE).all()
-    assert c.loc[c["posts_per_day"] == vol.cap + 1, "marginal_share"].iloc[0] < insights.CAP_SHARE
+    assert (c.loc[c["posts_per_day"] <= vol.cap, "marginal_share"] >= CAP_SHARE).all()
+    assert c.loc[c["posts_per_day"] == vol.cap + 1, "marginal_share"].iloc[0] < CAP_SHARE
     # The demo's true slope gives a cap inside the range the data supports.
-    true_cap = insights._cap_for(VOLUME_SLOPE, int(c["posts_per_day"].max()), insights.CAP_SHARE)
+    true_cap = cap_for(VOLUME_SLOPE, int(c["posts_per_day"].max()), CAP_SHARE)
     assert vol.cap_range[0] <= true_cap <= vol.cap_range[1]
 
 
-def test_volume_marginal_is_the_difference_of_day_totals(vol: insights.Volume) -> None:
+def test_volume_marginal_is_the_difference_of_day_totals(vol: Volume) -> None:
     c = vol.curve
     n, per_post = c["posts_per_day"].to_numpy(), c["per_post"].to_numpy()
     expected = n * per_post - np.concatenate([[0.0], (n * per_post)[:-1]])
@@ -166,7 +171,7 @@ def test_volume_marginal_is_the_difference_of_day_totals(vol: insights.Volume) -
     assert vol.factors(3) == pytest.approx([1.0, 1 / (1 + vol.slope), 1 / (1 + 2 * vol.slope)])
 
 
-def test_volume_reading_states_cap_slope_and_marginal(vol: insights.Volume) -> None:
+def test_volume_reading_states_cap_slope_and_marginal(vol: Volume) -> None:
     r = vol.reading
     assert f"the daily cap is {vol.cap}" in r
     assert f"slope {vol.slope:.2f}" in r
@@ -175,7 +180,7 @@ def test_volume_reading_states_cap_slope_and_marginal(vol: insights.Volume) -> N
 
 
 def test_volume_flat_account_has_no_slope_and_cap_at_its_busiest_day() -> None:
-    flat = insights.volume(_flat_account(), "UTC")
+    flat = volume(_flat_account(), "UTC")
     assert flat.slope_range[0] <= 0 <= flat.slope_range[1]
     assert flat.cap >= 2
 
@@ -186,10 +191,11 @@ def test_follower_growth_is_the_audience_analysis(tweets: pd.DataFrame) -> None:
     assert len(g.table) >= 50 and g.basis == "tweets"
     assert g.rho_quality is not None and g.rho_quality > 0.3
     assert f"ρ = {g.rho_quality:.2f}" in g.reading
-    assert not hasattr(insights, "follower_growth") and not hasattr(insights.Volume, "follows")
+    modules = [importlib.import_module(f"curation.plan.{m}") for m in ("history", "worked", "best_times", "volume")]
+    assert not any(hasattr(m, "follower_growth") for m in modules) and not hasattr(Volume, "follows")
 
 
-def test_volume_figure_marks_the_cap(vol: insights.Volume) -> None:
+def test_volume_figure_marks_the_cap(vol: Volume) -> None:
     fig = figures.volume_figure(vol)
     assert any(f"cap {vol.cap}/day" in (a.text or "") for a in fig.layout.annotations)
 
@@ -198,7 +204,7 @@ def test_volume_figure_marks_the_cap(vol: insights.Volume) -> None:
 
 
 def test_what_worked_recovers_link_and_hashtag_effects(tweets: pd.DataFrame) -> None:
-    w = insights.what_worked(tweets, TZ)
+    w = what_worked(tweets, TZ)
     t = w.table.set_index("level")
     assert t.loc["posts without a link", "per_post"] == 0
     link = t.loc["posts with a link"]
@@ -213,7 +219,7 @@ def test_what_worked_recovers_link_and_hashtag_effects(tweets: pd.DataFrame) -> 
 
 
 def test_trend_reading_matches_its_table(tweets: pd.DataFrame) -> None:
-    tr = insights.trend(tweets, TZ)
+    tr = trend(tweets, TZ)
     t = tr.table
     assert len(t) in (53, 54) and t["posts"].sum() == len(tweets)
     k = len(t) // 4
@@ -224,21 +230,21 @@ def test_trend_reading_matches_its_table(tweets: pd.DataFrame) -> None:
 
 def test_empty_history_raises_a_helpful_error(tweets: pd.DataFrame) -> None:
     with pytest.raises(NotEnoughData):
-        insights.best_times(tweets.iloc[:0], TZ)
+        best_times(tweets.iloc[:0], TZ)
     with pytest.raises(NotEnoughData):
-        insights.what_worked(tweets.iloc[:0], TZ)
+        what_worked(tweets.iloc[:0], TZ)
 
 
 def test_retweets_are_left_out(tweets: pd.DataFrame) -> None:
     rt = tweets.copy()
     rt.loc[rt.index[:100], "is_retweet"] = True
-    assert insights.trend(rt, TZ).table["posts"].sum() == len(tweets) - 100
+    assert trend(rt, TZ).table["posts"].sum() == len(tweets) - 100
 
 
 def test_volume_fit_survives_days_with_dozens_of_posts() -> None:
     # Busy days (60+ posts) once pushed the slope search to a negative value where 1 + b (n - 1) hit zero.
     busy = demo_tweets(seed=3, scale=12)
-    found = insights.volume(busy, DEMO_TIMEZONE)
+    found = volume(busy, DEMO_TIMEZONE)
     assert 0.0 < found.slope < 1.0 and found.slope_range[0] > -1.0 / 70
     assert found.cap >= 1
 
@@ -264,8 +270,8 @@ def _busy_news_account(seed: int = 1) -> pd.DataFrame:
 
 def test_cap_never_exceeds_the_busy_day_and_chart_and_sentence_agree() -> None:
     tweets = _busy_news_account()
-    vol = insights.volume(tweets, "UTC")
-    busy = insights.busy_day(tweets, "UTC")
+    vol = volume(tweets, "UTC")
+    busy = busy_day(tweets, "UTC")
     per_day = pd.to_datetime(tweets["created_at"]).dt.normalize().value_counts()
     assert busy == max(int(per_day.quantile(0.75)), 1) and busy < per_day.max()
     assert 1 <= vol.cap <= busy
@@ -277,8 +283,8 @@ def test_cap_never_exceeds_the_busy_day_and_chart_and_sentence_agree() -> None:
 
 def test_thin_volume_evidence_leans_toward_fewer_posts(tweets: pd.DataFrame) -> None:
     thin = tweets.sort_values("created_at").tail(120)
-    vol = insights.volume(thin, TZ)
-    point = insights._cap_for(max(vol.slope, 0.0), int(vol.table["posts_that_day"].max()), insights.CAP_SHARE)
+    vol = volume(thin, TZ)
+    point = cap_for(max(vol.slope, 0.0), int(vol.table["posts_that_day"].max()), CAP_SHARE)
     assert vol.cap <= min(point, vol.busy_day)
     assert vol.plan_slope >= max(vol.slope, 0.0)
     assert vol.plan_factor(2) <= vol.factor(2) or vol.slope < 0
@@ -287,17 +293,17 @@ def test_thin_volume_evidence_leans_toward_fewer_posts(tweets: pd.DataFrame) -> 
 def test_trend_never_prints_n_a_without_impressions(tweets: pd.DataFrame) -> None:
     bare = tweets.assign(impressions=pd.array([pd.NA] * len(tweets), dtype="Int64"))
     bare.loc[bare.index[:200], "url_clicks"] = pd.NA
-    reading = insights.trend(bare, TZ).reading
+    reading = trend(bare, TZ).reading
     assert "n/a" not in reading and "posts a week" in reading
 
 
 def test_accounts_come_from_handles_or_permalinks() -> None:
     frame = _flat_account(4)
-    assert insights.accounts(frame) == []
+    assert accounts(frame) == []
     frame["permalink"] = ["https://twitter.com/Acme/status/1", "https://x.com/acme/status/2",
                           "https://twitter.com/Other_Co/status/3", None]
-    assert insights.accounts(frame) == ["acme", "other_co"]
-    assert insights.accounts(frame.assign(account_handle="@Acme")) == ["acme"]
+    assert accounts(frame) == ["acme", "other_co"]
+    assert accounts(frame.assign(account_handle="@Acme")) == ["acme"]
 
 
 def test_insights_page_warns_when_a_workspace_mixes_accounts(sqlite_url, monkeypatch) -> None:

@@ -15,14 +15,13 @@ from hypothesis import strategies as st
 
 from curation import facts
 from curation.errors import CurationError
-from curation.plan import planner
-from curation.plan.planner import (
-    PlanConstraints,
-    candidate_slots,
-    naive_schedule,
-    plan_schedule,
-    schedule_value,
-)
+from curation.plan.bar import CLEAR_MARGIN, clear_bar
+from curation.plan.best_times import best_times, slot_multipliers
+from curation.plan.constraints import BAR_ON, PlanConstraints, candidate_slots
+from curation.plan.history import cell_label
+from curation.plan.optimiser import schedule_value
+from curation.plan.planner import NEAREST_SHOWN, build_plan, naive_schedule, plan_schedule
+from curation.plan.result import Plan
 from curation.workspace.demo import DEMO_DRAFTS, DEMO_TIMEZONE, demo_tweets
 
 TZ = DEMO_TIMEZONE
@@ -37,7 +36,7 @@ def _drafts(n: int) -> pd.DataFrame:
     return pd.DataFrame({"draft_id": np.arange(100, 100 + n), "text": [f"draft {i}" for i in range(n)]})
 
 
-def check_plan(plan: planner.Plan, drafts, pred, lower, slots, c: PlanConstraints, bar, cap) -> None:
+def check_plan(plan: Plan, drafts, pred, lower, slots, c: PlanConstraints, bar, cap) -> None:
     """Every hard rule of plan_schedule, checked from the outside."""
     slots = list(slots)
     index = {t: i for i, t in enumerate(slots)}
@@ -98,7 +97,7 @@ def scenarios(draw):
     cap = draw(st.integers(1, 4))
     bar = draw(st.floats(0.0, 6.0))
     offset = draw(st.integers(0, 23))
-    bar_on = draw(st.sampled_from(planner.BAR_ON))
+    bar_on = draw(st.sampled_from(BAR_ON))
     return seed, n_drafts, days, weekdays, (lo, hi), gap, cap, bar, offset, bar_on
 
 
@@ -343,16 +342,6 @@ def tweets() -> pd.DataFrame:
     return demo_tweets()
 
 
-def test_default_bars_use_comparable_original_tweets(tweets: pd.DataFrame) -> None:
-    drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
-    bars = planner.default_bars(drafts, tweets)
-    original = ~tweets["is_reply"] & ~tweets["is_retweet"]
-    link_median = tweets.loc[original & tweets["has_link"], "url_clicks"].median()
-    all_median = tweets.loc[original, "url_clicks"].median()
-    for text, b in zip(drafts["text"], bars, strict=True):
-        assert b == (link_median if "https://" in text else all_median)
-
-
 def _stand_in(hours: list[int], factor: float, gain: dict[str, float] | None = None) -> SimpleNamespace:
     """A model whose link posts earn 12 clicks (0.5 without), times ``factor`` at the given local hours.
 
@@ -373,7 +362,7 @@ def test_build_plan_runs_end_to_end_with_a_stand_in_model(tweets: pd.DataFrame) 
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=5)
     better = dict.fromkeys(drafts["text"], 1.5)  # every draft earns clearly more than the typical post
-    plan = planner.build_plan(drafts, _stand_in(hours=[9, 10, 11], factor=1.5, gain=better), tweets, c)
+    plan = build_plan(drafts, _stand_in(hours=[9, 10, 11], factor=1.5, gain=better), tweets, c)
     assert plan.chosen_n >= 3 and plan.target_label == "clicks"
     assert all("https://" in s.text for s in plan.slots)
     assert any("reliably good" in s.why for s in plan.slots)
@@ -386,7 +375,7 @@ def test_the_default_bar_leaves_out_drafts_not_clearly_better_than_the_typical_p
              "Clearly better https://example.com/c"]
     drafts = pd.DataFrame({"draft_id": [1, 2, 3], "text": texts})
     model = _stand_in(hours=[9, 10, 11], factor=1.0, gain=dict(zip(texts, [1.0, 1.01, 1.2], strict=True)))
-    plan = planner.build_plan(drafts, model, tweets, PlanConstraints(tz=TZ, start=START, days=5))
+    plan = build_plan(drafts, model, tweets, PlanConstraints(tz=TZ, start=START, days=5))
     assert [s.draft_id for s in plan.slots] == [3]
     reasons = {o.draft_id: o.reason for o in plan.left_out}
     assert set(reasons) == {1, 2}
@@ -394,17 +383,17 @@ def test_the_default_bar_leaves_out_drafts_not_clearly_better_than_the_typical_p
         assert reasons[d].startswith("below the quality bar: predicted clicks")
         assert "not clearly better than your typical post now: the median of your latest" in reasons[d]
     # a bar the user sets is taken as given: no margin on top of it
-    typical = (plan.constraints["bar"][0] + 1) / (1 + planner.CLEAR_MARGIN) - 1
+    typical = (plan.constraints["bar"][0] + 1) / (1 + CLEAR_MARGIN) - 1
     mine = PlanConstraints(tz=TZ, start=START, days=5, quality_bar=0.99 * typical)
-    assert {s.draft_id for s in planner.build_plan(drafts, model, tweets, mine).slots} == {1, 2, 3}
+    assert {s.draft_id for s in build_plan(drafts, model, tweets, mine).slots} == {1, 2, 3}
 
 
 @given(st.floats(0.0, 1e5))
 def test_the_clear_bar_asks_more_than_the_typical_post_and_more_than_a_hair_near_zero(typical: float) -> None:
-    bar = float(planner.clear_bar(np.array([typical]))[0])
+    bar = float(clear_bar(np.array([typical]))[0])
     assert bar > typical
-    assert bar - typical >= planner.CLEAR_MARGIN - 1e-12  # 0.13 against a typical 0.12 is no clear win
-    assert bar <= typical * (1 + planner.CLEAR_MARGIN) + planner.CLEAR_MARGIN + 1e-9
+    assert bar - typical >= CLEAR_MARGIN - 1e-12  # 0.13 against a typical 0.12 is no clear win
+    assert bar <= typical * (1 + CLEAR_MARGIN) + CLEAR_MARGIN + 1e-9
 
 
 def test_build_plan_with_the_trained_demo_model_keeps_the_rules(tweets: pd.DataFrame) -> None:
@@ -413,7 +402,7 @@ def test_build_plan_with_the_trained_demo_model_keeps_the_rules(tweets: pd.DataF
     trained = model.train(tweets, TZ)
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=7, quality_bar=0.0, daily_cap=2)
-    plan = planner.build_plan(drafts, trained, tweets, c)
+    plan = build_plan(drafts, trained, tweets, c)
     assert plan.target_label == trained.card.target_label
     assert 1 <= plan.chosen_n <= 14
     assert {o.draft_id for o in plan.left_out} | {s.draft_id for s in plan.slots} == set(drafts["draft_id"])
@@ -526,7 +515,7 @@ def test_an_empty_plan_names_its_nearest_drafts_and_a_bar_that_admits_them(case)
     plan = plan_schedule(drafts, pred, pred * 0.5, pred * 2, slots, c, bar=bars, cap=2, volume_factor=hyperbolic)
     assert plan.slots == [] and plan.stop_reason == "no draft clears the quality bar"
     shares = [r["short_share"] for r in plan.nearest]
-    assert 1 <= len(plan.nearest) <= planner.NEAREST_SHOWN and shares == sorted(shares)
+    assert 1 <= len(plan.nearest) <= NEAREST_SHOWN and shares == sorted(shares)
     first = plan.nearest[0]
     assert first["draft_id"] == int(drafts["draft_id"].iloc[int(np.argmin(1 - base / bars))])
     assert first["short_by"] == pytest.approx(first["bar"] - first["predicted"])
@@ -556,25 +545,21 @@ def test_empty_plan_reading_and_cli_hints_say_what_would_admit_the_nearest_draft
 
 
 def test_plan_follows_the_insights_cells_not_the_models_own_hours(tweets: pd.DataFrame) -> None:
-    from curation.plan import insights
-
     # the stand-in's own hour effect (15-17 x3) must not decide the time: Insights' cells do
     drafts = pd.DataFrame({"draft_id": range(len(DEMO_DRAFTS)), "text": [d.text for d in DEMO_DRAFTS]})
     c = PlanConstraints(tz=TZ, start=START, days=5, quality_bar=0.0)
-    plan = planner.build_plan(drafts, _stand_in(hours=[15, 16, 17], factor=3.0), tweets, c)
-    times = insights.best_times(tweets, TZ, target="url_clicks")
-    theta = insights.slot_multipliers(times, candidate_slots(c))
+    plan = build_plan(drafts, _stand_in(hours=[15, 16, 17], factor=3.0), tweets, c)
+    times = best_times(tweets, TZ, target="url_clicks")
+    theta = slot_multipliers(times, candidate_slots(c))
     strongest = max(plan.slots, key=lambda s: s.predicted)
-    assert insights.slot_multipliers(times, [strongest.at])[0] == pytest.approx(theta.max())
+    assert slot_multipliers(times, [strongest.at])[0] == pytest.approx(theta.max())
     good = set(times.good_cells["cell"])
     local = strongest.at.tz_convert(TZ)
-    assert insights.cell_label(local.weekday(), local.hour // facts.TIMING_CELL_HOURS * facts.TIMING_CELL_HOURS) in good
+    assert cell_label(local.weekday(), local.hour // facts.TIMING_CELL_HOURS * facts.TIMING_CELL_HOURS) in good
     assert "reliably good" in strongest.why and plan.timing == times.reading
 
 
 def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None:
-    from curation.plan import insights
-
     rng = np.random.default_rng(0)
     n = 1200
     created = pd.Timestamp("2026-01-05", tz="UTC") + pd.to_timedelta(np.sort(rng.uniform(0, 300 * 24, n)), unit="h")
@@ -595,8 +580,8 @@ def test_when_timing_makes_no_difference_plan_and_insights_both_say_so() -> None
 
     c = PlanConstraints(tz="UTC", start=pd.Timestamp("2026-11-02", tz="UTC"), days=3)
     drafts = pd.DataFrame({"draft_id": [1], "text": ["Another guide https://example.com/y"]})
-    plan = planner.build_plan(drafts, Flat(), flat, c)
-    assert insights.best_times(flat, "UTC").reading.startswith("Timing makes no reliable difference")
+    plan = build_plan(drafts, Flat(), flat, c)
+    assert best_times(flat, "UTC").reading.startswith("Timing makes no reliable difference")
     assert plan.timing.startswith("Timing makes no reliable difference")
     assert all("timing makes no reliable difference" in s.why for s in plan.slots)
 

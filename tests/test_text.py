@@ -14,7 +14,7 @@ from ingest_cases import Tweet, archive_js, archive_tweet, legacy_csv
 
 from curation.ingest import parse_files
 from curation.learn.features import draft_frame, draft_structure, structure_values
-from curation.plan import planner
+from curation.plan.bar import has_link as draft_has_link
 from curation.text import (
     count_hashtags,
     count_mentions,
@@ -79,7 +79,7 @@ def test_history_and_draft_get_the_same_structure(imported):
     fast = pd.DataFrame(draft_structure(TEXTS)).reindex(columns=h.columns, fill_value=0.0)
     np.testing.assert_allclose(h[cols + [f"dom:{x}" for x in domains]], d[cols + [f"dom:{x}" for x in domains]])
     np.testing.assert_allclose(h[cols].to_numpy(float), fast[cols].to_numpy(float))
-    assert [planner.has_link(t) for t in TEXTS] == hist["has_link"].tolist()
+    assert [draft_has_link(t) for t in TEXTS] == hist["has_link"].tolist()
 
 
 def test_the_fixed_mismatch():
@@ -87,7 +87,7 @@ def test_the_fixed_mismatch():
     row = draft_frame(["Loved this https://x.com/a/status/1 #2024"]).iloc[0]
     assert not row["has_link"] and row["link_domains"] == "" and row["n_hashtags"] == 0
     assert quoted_posts("Loved this https://x.com/a/status/1 #2024") == 1
-    assert not planner.has_link("see https://twitter.com/a/status/9")
+    assert not draft_has_link("see https://twitter.com/a/status/9")
     assert has_number("#2024 was good") and not has_number("#B2B @u2 https://a.io/3")
 
 

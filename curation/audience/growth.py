@@ -10,7 +10,7 @@ import pandas as pd
 from scipy import stats
 
 from curation.audience.ratio import local_days, net_follows, own_posts
-from curation.plan.insights import choose_target, target_values
+from curation.plan.history import choose_target, target_values
 
 MIN_WEEKS = 6  # fewer complete weeks than this: no correlation is reported
 CLEAR_P = 0.05

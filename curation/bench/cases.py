@@ -206,8 +206,11 @@ def _model(n: int, tmp: Path) -> dict:
 @case("insights_and_plan", (2_000, 50_000))
 def _plan(n: int, tmp: Path) -> dict:
     from curation.learn import model
-    from curation.plan import insights
-    from curation.plan.planner import PlanConstraints, build_plan
+    from curation.plan.best_times import best_times
+    from curation.plan.constraints import PlanConstraints
+    from curation.plan.planner import build_plan
+    from curation.plan.volume import volume
+    from curation.plan.worked import trend, what_worked
     from curation.workspace.expectation import fit
 
     tweets = varied(history(n))
@@ -215,10 +218,10 @@ def _plan(n: int, tmp: Path) -> dict:
     expected_s, expected = timed(lambda: fit(tweets, DEMO_TIMEZONE))
 
     def all_insights() -> None:
-        insights.what_worked(tweets, DEMO_TIMEZONE)
-        insights.trend(tweets, DEMO_TIMEZONE)
-        insights.best_times(tweets, DEMO_TIMEZONE, expected)
-        insights.volume(tweets, DEMO_TIMEZONE, expected)
+        what_worked(tweets, DEMO_TIMEZONE)
+        trend(tweets, DEMO_TIMEZONE)
+        best_times(tweets, DEMO_TIMEZONE, expected)
+        volume(tweets, DEMO_TIMEZONE, expected)
 
     insights_s, _ = timed(all_insights)
     drafts = pd.DataFrame({"draft_id": range(100), "text": list(tweets["text"].sample(100, random_state=2))})
@@ -240,7 +243,7 @@ def first_plan_fresh(url: str, ws: int) -> dict:
     import importlib
 
     import_s, import_cpu, planning = _cpu_timed(lambda: importlib.import_module("curation.workspace.planning"))
-    from curation.plan.planner import PlanConstraints
+    from curation.plan.constraints import PlanConstraints
     from curation.store.access import Actor, get_workspace
     from curation.store.db import engine_for, session_scope
 

@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 
 from curation.cli.common import Subparsers, add_command, emit, engine_of, workspace_id_of
+from curation.plan.constraints import PlanConstraints
 from curation.plan.exports import plan_to_csv, plan_to_ics
-from curation.plan.planner import PlanConstraints
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.workspaces import find_workspace

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from icalendar import Calendar, Event
 
-from curation.plan.planner import Plan
+from curation.plan.result import Plan
 
 # A cell starting with one of these is a formula (or DDE payload) in Excel, LibreOffice and Sheets.
 # Full-width forms are included because some spreadsheet locales normalise them to ASCII.

@@ -1,266 +1,24 @@
-"""Schedule optimiser: the few strongest drafts at the best free times, under gaps, caps and a quality bar."""
+"""The plan: the few strongest drafts at the best free times, every post and every draft left out explained."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from curation.errors import CurationError
-from curation.facts import WEEKDAYS, check_timezone
-from curation.plain import iso, json_safe
-from curation.plan import insights
-from curation.text import has_link as text_has_link
+from curation.facts import WEEKDAYS
+from curation.plan.bar import GridModel, clear_bar, clear_words, has_link, no_link_reason, typical_now
+from curation.plan.best_times import best_times, slot_multipliers, slot_notes
+from curation.plan.constraints import PlanConstraints, candidate_slots
+from curation.plan.optimiser import EPS, Optimiser, day_codes, factor_array, schedule_value
+from curation.plan.result import LeftOut, Plan, Slot
+from curation.plan.volume import volume
 
 NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
 GAIN_FLOOR_SHARE = 0.01  # a post must add >= 1 % of the best draft's best prediction to be worth a slot
-_EPS = 1e-9
-BAR_ON = ("predicted", "lower")
-
-
-@dataclass(kw_only=True)
-class PlanConstraints:
-    """What the user allows. Times are local to ``tz``; ``start`` is stored in UTC.
-
-    ``start`` defaults to the next local midnight; a naive ``start`` is read as local time.
-    ``allowed_hours`` is half-open: (8, 18) offers slots on the hour from 08:00 to 17:00.
-    ``daily_cap`` None takes the cap from insights.volume; ``quality_bar`` None asks a draft to be
-    clearly better than the account's typical recent post now (see ``typical_now`` and
-    ``clear_bar``). ``bar_on`` says what must reach the bar: the draft's prediction at its best slot
-    ("predicted", the default) or the lower end of its 80 % interval ("lower", strict: with honest
-    intervals on noisy click counts this admits only drafts predicted at about four times the median).
-    """
-
-    tz: str
-    start: pd.Timestamp | None = None
-    days: int = 7
-    allowed_weekdays: set[int] = field(default_factory=lambda: set(range(7)))
-    allowed_hours: tuple[int, int] = (8, 18)
-    min_gap_hours: float = 3.0
-    daily_cap: int | None = None
-    quality_bar: float | None = None
-    bar_on: str = "predicted"
-
-    def __post_init__(self) -> None:
-        if self.bar_on not in BAR_ON:
-            raise CurationError(f"The quality bar applies to one of {', '.join(BAR_ON)}, not {self.bar_on!r}.")
-        check_timezone(str(self.tz))
-        if self.start is None:
-            now = pd.Timestamp.now(tz=self.tz)
-            self.start = (now.normalize() + pd.DateOffset(days=1)).tz_convert("UTC")
-        else:
-            start = pd.Timestamp(self.start)
-            start = (
-                start.tz_localize(self.tz, nonexistent="shift_forward", ambiguous=True) if start.tz is None else start
-            )
-            self.start = start.tz_convert("UTC")
-        if not 1 <= int(self.days) <= 92:
-            raise CurationError("Plan between 1 and 92 days ahead.")
-        self.days = int(self.days)
-        self.allowed_weekdays = {int(d) for d in self.allowed_weekdays}
-        if not self.allowed_weekdays or not self.allowed_weekdays <= set(range(7)):
-            raise CurationError("Allow at least one weekday (0 = Monday ... 6 = Sunday).")
-        lo, hi = (int(h) for h in self.allowed_hours)
-        if not 0 <= lo < hi <= 24:
-            raise CurationError("Allowed hours must be a range like 8-18 within 0-24, start before end.")
-        self.allowed_hours = (lo, hi)
-        if not 0 <= float(self.min_gap_hours) <= 72:
-            raise CurationError("The minimum gap between posts must be between 0 and 72 hours.")
-        self.min_gap_hours = float(self.min_gap_hours)
-        if self.daily_cap is not None and int(self.daily_cap) < 1:
-            raise CurationError("The daily cap must be at least 1 post.")
-        if self.quality_bar is not None and not np.isfinite(self.quality_bar):
-            raise CurationError("The quality bar must be a number.")
-
-    @property
-    def end(self) -> pd.Timestamp:
-        """End of the horizon (exclusive, UTC): ``days`` local calendar days after ``start``."""
-        local = self.start.tz_convert(self.tz)
-        return (local + pd.DateOffset(days=self.days)).tz_convert("UTC")
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe copy (start as ISO UTC)."""
-        return {
-            "tz": self.tz,
-            "start": iso(self.start, compact=True),
-            "days": self.days,
-            "allowed_weekdays": sorted(self.allowed_weekdays),
-            "allowed_hours": list(self.allowed_hours),
-            "min_gap_hours": self.min_gap_hours,
-            "daily_cap": None if self.daily_cap is None else int(self.daily_cap),
-            "quality_bar": None if self.quality_bar is None else float(self.quality_bar),
-            "bar_on": self.bar_on,
-        }
-
-
-@dataclass
-class Slot:
-    """One planned post."""
-
-    at: pd.Timestamp
-    draft_id: int
-    text: str
-    predicted: float
-    lower: float
-    upper: float
-    why: str
-
-
-@dataclass
-class LeftOut:
-    """A draft the plan does not use, with the one reason why."""
-
-    draft_id: int
-    text: str
-    reason: str
-
-
-@dataclass
-class Plan:
-    """A schedule, the drafts left out, and expected total vs number of posts (``curve``)."""
-
-    slots: list[Slot]
-    left_out: list[LeftOut]
-    expected_total: float
-    curve: list[tuple[int, float]]
-    chosen_n: int
-    constraints: dict[str, Any]
-    target_label: str
-    stop_reason: str = ""
-    nearest: list[dict[str, Any]] = field(default_factory=list)
-    suggestion: dict[str, Any] = field(default_factory=dict)
-    timing: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-safe: times as ISO UTC strings, numbers as Python floats/ints."""
-        return {
-            "slots": [
-                {
-                    "at": iso(s.at, compact=True),
-                    "draft_id": int(s.draft_id),
-                    "text": str(s.text),
-                    "predicted": _num(s.predicted),
-                    "lower": _num(s.lower),
-                    "upper": _num(s.upper),
-                    "why": s.why,
-                }
-                for s in self.slots
-            ],
-            "left_out": [{"draft_id": int(o.draft_id), "text": str(o.text), "reason": o.reason} for o in self.left_out],
-            "expected_total": _num(self.expected_total),
-            "curve": [[int(n), _num(v)] for n, v in self.curve],
-            "chosen_n": int(self.chosen_n),
-            "constraints": json_safe(self.constraints),
-            "target_label": self.target_label,
-            "stop_reason": self.stop_reason,
-            "nearest": json_safe(self.nearest),
-            "suggestion": json_safe(self.suggestion),
-            "timing": self.timing,
-        }
-
-
-class _Card(Protocol):
-    target: str
-    target_label: str
-
-
-class GridModel(Protocol):
-    """What build_plan needs from model.TrainedModel."""
-
-    card: _Card
-
-    def predict_grid(
-        self, texts: Sequence[str], slots: Sequence[pd.Timestamp]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
-
-
-def _num(x: float) -> float | None:
-    x = float(x)
-    return x if np.isfinite(x) else None
-
-
-# --------------------------------------------------------------------------- slots and inputs
-
-
-def candidate_slots(c: PlanConstraints) -> list[pd.Timestamp]:
-    """Every allowed on-the-hour local time in [start, end), as UTC timestamps in time order."""
-    start_local, end_local = c.start.tz_convert(c.tz), c.end.tz_convert(c.tz)
-    days = pd.date_range(start_local.normalize().tz_localize(None), end_local.tz_localize(None).normalize(), freq="D")
-    stamps = [
-        day + pd.Timedelta(hours=h)
-        for day in days
-        if day.weekday() in c.allowed_weekdays
-        for h in range(c.allowed_hours[0], c.allowed_hours[1])
-    ]
-    if not stamps:
-        return []
-    local = pd.DatetimeIndex(stamps).tz_localize(c.tz, nonexistent="shift_forward", ambiguous=True)
-    utc = local.tz_convert("UTC").unique().sort_values()
-    return [t for t in utc if c.start <= t < c.end]
-
-
-def has_link(text: str) -> bool:
-    """Whether a draft carries an external link (the rule history is imported with; a quoted post is none)."""
-    return text_has_link(text or "")
-
-
-def default_bars(drafts: pd.DataFrame, tweets: pd.DataFrame, target: str | None = None) -> np.ndarray:
-    """Quality bar per draft: the median target of comparable past tweets.
-
-    Comparable = original tweets (no replies or retweets); for a draft with a link, original tweets
-    with a link. 0 when the history has no comparable tweet with a target number.
-    """
-    values, _ = insights.target_values(tweets, target)
-    original = ~tweets["is_reply"].fillna(False).astype(bool) & ~tweets["is_retweet"].fillna(False).astype(bool)
-    known = values.notna() & original
-    linked = tweets["has_link"].fillna(False).astype(bool)
-    med_all = float(values[known].median()) if known.any() else 0.0
-    med_link = float(values[known & linked].median()) if (known & linked).any() else med_all
-    return np.array([med_link if has_link(str(t)) else med_all for t in drafts["text"]], dtype="float64")
-
-
-def _factor_array(volume_factor: Callable[[int], float] | Sequence[float], up_to: int) -> np.ndarray:
-    """vf[k] = per-post multiplier with k posts that day, k = 0..up_to (vf[0] unused, = 1)."""
-    out = np.ones(up_to + 2)
-    for k in range(1, up_to + 2):
-        if callable(volume_factor):
-            out[k] = float(volume_factor(k))
-        else:
-            seq = list(volume_factor)
-            out[k] = float(seq[min(k, len(seq)) - 1]) if seq else 1.0
-    if not np.all(np.isfinite(out)) or np.any(out < 0):
-        raise ValueError("volume_factor must give finite, non-negative multipliers")
-    return out
-
-
-def schedule_value(
-    draft_idx: Sequence[int],
-    slot_idx: Sequence[int],
-    pred: np.ndarray,
-    slots: Sequence[pd.Timestamp],
-    tz: str,
-    volume_factor: Callable[[int], float] | Sequence[float],
-) -> float:
-    """Expected total of posting draft_idx[i] at slot_idx[i]: each of a local day's k posts gets factor(k)."""
-    if len(draft_idx) == 0:
-        return 0.0
-    days = _day_codes(slots, tz)[np.asarray(slot_idx)]
-    values = np.asarray(pred, dtype="float64")[np.asarray(draft_idx), np.asarray(slot_idx)]
-    counts = pd.Series(days).value_counts()
-    vf = _factor_array(volume_factor, int(counts.max()))
-    return float(np.sum(values * vf[counts.reindex(days).to_numpy()]))
-
-
-def _day_codes(slots: Sequence[pd.Timestamp], tz: str) -> np.ndarray:
-    """Index of each slot's local calendar day (0, 1, ...)."""
-    if len(slots) == 0:
-        return np.zeros(0, dtype=int)
-    local = pd.DatetimeIndex(slots).tz_convert(tz)
-    return pd.factorize(local.tz_localize(None).normalize())[0]
 
 
 def _when(ts: pd.Timestamp, tz: str) -> str:
@@ -269,280 +27,6 @@ def _when(ts: pd.Timestamp, tz: str) -> str:
 
 
 # --------------------------------------------------------------------------- the optimiser
-
-
-class _State:
-    """A partial schedule with the day totals the value function needs, updated in O(1) per change."""
-
-    def __init__(self, n_drafts: int, n_slots: int, n_days: int) -> None:
-        self.draft_slot = np.full(n_drafts, -1)
-        self.slot_draft = np.full(n_slots, -1)
-        self.day_count = np.zeros(n_days, dtype=int)
-        self.day_sum = np.zeros(n_days)
-        self.blocked = np.zeros(n_slots, dtype=int)  # scheduled posts closer than the gap
-
-    def copy(self) -> _State:
-        new = _State.__new__(_State)
-        for name in ("draft_slot", "slot_draft", "day_count", "day_sum", "blocked"):
-            setattr(new, name, getattr(self, name).copy())
-        return new
-
-
-class _Optimiser:
-    def __init__(
-        self,
-        pred: np.ndarray,
-        pair_ok: np.ndarray,
-        slot_ok: np.ndarray,
-        eligible: np.ndarray,
-        day: np.ndarray,
-        hours: np.ndarray,
-        gap: float,
-        cap: int,
-        vf: np.ndarray,
-        floor: float,
-    ) -> None:
-        self.P, self.pair_ok = pred, pair_ok
-        self.slot_ok, self.eligible, self.day, self.cap, self.vf, self.floor = slot_ok, eligible, day, cap, vf, floor
-        diff = np.abs(hours[:, None] - hours[None, :])
-        self.conflict = (diff < gap - 1e-9) & ~np.eye(len(hours), dtype=bool)
-        n_days = int(day.max()) + 1 if len(day) else 0
-        self.state = _State(pred.shape[0], pred.shape[1], n_days)
-
-    def total(self, st: _State | None = None) -> float:
-        st = st or self.state
-        return float(np.sum(st.day_sum * self.vf[st.day_count]))
-
-    def place(self, st: _State, d: int, s: int) -> None:
-        st.draft_slot[d], st.slot_draft[s] = s, d
-        st.day_count[self.day[s]] += 1
-        st.day_sum[self.day[s]] += self.P[d, s]
-        st.blocked += self.conflict[s]
-
-    def remove(self, st: _State, d: int) -> int:
-        s = int(st.draft_slot[d])
-        st.draft_slot[d], st.slot_draft[s] = -1, -1
-        st.day_count[self.day[s]] -= 1
-        st.day_sum[self.day[s]] -= self.P[d, s]
-        st.blocked -= self.conflict[s]
-        return s
-
-    def gains(self, st: _State, ban_slot: int = -1, ban_draft: int = -1) -> np.ndarray:
-        """Marginal gain of adding draft d at slot s now (-inf where infeasible or banned)."""
-        k = st.day_count[self.day]
-        free = self.slot_ok & (st.slot_draft < 0) & (st.blocked == 0) & (k < self.cap)
-        drafts = self.eligible & (st.draft_slot < 0)
-        if ban_slot >= 0:
-            free[ban_slot] = False
-        if ban_draft >= 0:
-            drafts[ban_draft] = False
-        s_sum = st.day_sum[self.day]
-        vf_next = self.vf[np.minimum(k + 1, len(self.vf) - 1)]
-        g = self.P * vf_next[None, :] + (s_sum * (vf_next - self.vf[k]))[None, :]
-        g[~self.pair_ok] = -np.inf
-        g[~drafts, :] = -np.inf
-        g[:, ~free] = -np.inf
-        return g
-
-    def greedy(self, st: _State, floor: float, ban_slot: int = -1, ban_draft: int = -1) -> None:
-        """Add the best feasible post while its marginal gain clears ``floor``."""
-        while True:
-            g = self.gains(st, ban_slot, ban_draft)
-            if g.size == 0:
-                return
-            flat = int(np.argmax(g))
-            d, s = divmod(flat, g.shape[1])
-            if not np.isfinite(g[d, s]) or g[d, s] < floor:
-                return
-            self.place(st, d, s)
-
-    def removal_loss(self, st: _State, d: int) -> float:
-        """What the schedule loses if draft d's post is dropped (the day's other posts regain reach)."""
-        s = int(st.draft_slot[d])
-        k, total = st.day_count[self.day[s]], st.day_sum[self.day[s]]
-        return float(total * self.vf[k] - (total - self.P[d, s]) * self.vf[k - 1])
-
-    def improve(self, st: _State, max_rounds: int = 500, ban_slot: int = -1, ban_draft: int = -1) -> None:
-        """Best-improvement local search: swap in an unused draft, move a post, or swap two posts' slots.
-
-        A banned slot stays empty and a banned draft stays out (a ruin-and-recreate trial's bans).
-        """
-        for _ in range(max_rounds):
-            best, move = _EPS * max(1.0, abs(self.total(st))), None
-            sched = np.flatnonzero(st.draft_slot >= 0)
-            if sched.size == 0:
-                return
-            ss = st.draft_slot[sched]
-            k = st.day_count[self.day[ss]]
-            vk = self.vf[k]
-            cur = self.P[sched, ss]
-            # 1. replace the draft in a slot by an unused eligible one
-            unused = np.flatnonzero(self.eligible & (st.draft_slot < 0))
-            unused = unused[unused != ban_draft]
-            if unused.size:
-                delta = (self.P[np.ix_(unused, ss)] - cur[None, :]) * vk[None, :]
-                delta[~self.pair_ok[np.ix_(unused, ss)]] = -np.inf
-                i, j = np.unravel_index(int(np.argmax(delta)), delta.shape)
-                if delta[i, j] > best:
-                    best, move = delta[i, j], ("replace", int(sched[j]), int(unused[i]))
-            # 2. swap the slots of two scheduled posts (the set of times, hence the gaps, is unchanged)
-            if sched.size > 1:
-                cross = self.P[np.ix_(sched, ss)]  # cross[a, b] = draft a at slot b
-                delta = (cross.T - cur[:, None]) * vk[:, None]  # [b, a]: slot b gets draft a
-                delta[~self.pair_ok[np.ix_(sched, ss)].T] = -np.inf
-                pair = delta + delta.T
-                np.fill_diagonal(pair, -np.inf)
-                i, j = np.unravel_index(int(np.argmax(pair)), pair.shape)
-                if pair[i, j] > best:
-                    best, move = pair[i, j], ("swap", int(sched[i]), int(sched[j]))
-            # 3. move one post to a free slot (all posts x all slots at once)
-            da = self.day[ss]
-            kt = st.day_count[self.day]
-            same = self.day[None, :] == da[:, None]
-            free = self.slot_ok & (st.slot_draft < 0)
-            if ban_slot >= 0:
-                free[ban_slot] = False
-            ok = free[None, :] & (st.blocked[None, :] == self.conflict[ss]) & (same | (kt < self.cap)[None, :])
-            ok &= self.pair_ok[sched]
-            if ok.any():
-                sa, ka = st.day_sum[da], st.day_count[da]
-                loss_a = (sa - cur) * self.vf[ka - 1] - sa * self.vf[ka]
-                sb = st.day_sum[self.day]
-                vf_next = self.vf[np.minimum(kt + 1, len(self.vf) - 1)]
-                rows = self.P[sched]
-                delta = np.where(
-                    same,
-                    (rows - cur[:, None]) * self.vf[ka][:, None],
-                    loss_a[:, None] + (sb[None, :] + rows) * vf_next[None, :] - (sb * self.vf[kt])[None, :],
-                )
-                delta[~ok] = -np.inf
-                i, t = np.unravel_index(int(np.argmax(delta)), delta.shape)
-                if delta[i, t] > best:
-                    best, move = delta[i, t], ("move", int(sched[i]), int(t))
-            # 4. drop a post that no longer pays (after other changes it may cost the day more than it adds)
-            sa, ka = st.day_sum[self.day[ss]], st.day_count[self.day[ss]]
-            gain = (sa - cur) * self.vf[ka - 1] - sa * self.vf[ka]
-            i = int(np.argmax(gain))
-            if gain[i] > best:
-                best, move = gain[i], ("drop", int(sched[i]), -1)
-            if move is None:
-                return
-            kind, x, y = move
-            if kind == "drop":
-                self.remove(st, x)
-            elif kind == "replace":
-                s = self.remove(st, x)
-                self.place(st, y, s)
-            elif kind == "swap":
-                sx, sy = self.remove(st, x), self.remove(st, y)
-                self.place(st, x, sy)
-                self.place(st, y, sx)
-            else:
-                self.remove(st, x)
-                self.place(st, x, y)
-
-    def _ruins(self, st: _State) -> Iterator[tuple[tuple[int, ...], int, int]]:
-        """(drafts to drop, slot to keep empty, draft to keep out) for each ruin-and-recreate trial.
-
-        One post dropped with its slot or its draft banned first; then ordered pairs of posts
-        dropped with the first one's slot banned (two posts trading days under a cap of 1).
-        """
-        sched = [int(d) for d in np.flatnonzero(st.draft_slot >= 0)]
-        for d in sched:
-            yield (d,), int(st.draft_slot[d]), -1
-            yield (d,), -1, d
-        for d, e in itertools.permutations(sched, 2):
-            yield (d, e), int(st.draft_slot[d]), -1
-
-    def _search(self, st: _State, max_trials: int) -> _State:
-        """Local search, then ruin-and-recreate until no trial helps or ``max_trials`` are spent.
-
-        A trial drops one or two posts, refills greedily with a slot or draft banned, improves
-        briefly under the same ban, refills again with the ban lifted, and is kept if the total
-        rises. It escapes what single moves cannot: a strong post that blocks (by gap or cap) two
-        posts worth more together.
-        """
-        self.improve(st)
-        trials = 0
-        while trials < max_trials:
-            current = self.total(st)
-            found = None
-            for drop, ban_slot, ban_draft in self._ruins(st):
-                if trials >= max_trials:
-                    break
-                trials += 1
-                trial = st.copy()
-                for d in drop:
-                    self.remove(trial, d)
-                self.greedy(trial, self.floor, ban_slot, ban_draft)
-                self.improve(trial, max_rounds=4, ban_slot=ban_slot, ban_draft=ban_draft)
-                self.greedy(trial, self.floor)  # the ban is lifted: the dropped draft may fit elsewhere now
-                if self.total(trial) > current + _EPS * max(1.0, abs(current)):
-                    found = trial
-                    break
-            if found is None:
-                break
-            st = found
-            self.greedy(st, self.floor)
-            self.improve(st)
-        return st
-
-    def _starts(self, st: _State, n: int) -> list[tuple[int, int]]:
-        """The ``n`` strongest feasible (draft, slot) pairs the schedule does not use, as forced first posts."""
-        ok = self.pair_ok & self.eligible[:, None] & self.slot_ok[None, :] & (self.floor <= self.P)
-        score = np.where(ok, self.P, -np.inf)
-        used = st.draft_slot >= 0
-        score[used, st.draft_slot[used]] = -np.inf
-        order = np.argsort(-score, axis=None, kind="stable")[:n]
-        return [divmod(int(i), score.shape[1]) for i in order if np.isfinite(score.flat[int(i)])]
-
-    def run(self, max_trials: int = 200, restarts: int = 12) -> None:
-        """Greedy, then search; then a few restarts that force one strong unused pairing first.
-
-        A restart escapes what dropping one or two posts cannot, such as three posts that must all
-        change slots together. The trial and restart budgets keep the worst case (100 drafts, no
-        gap, a high cap) well under a second, and the result does not depend on the machine's speed.
-        """
-        st = self.state
-        self.greedy(st, self.floor)
-        st = self._search(st, max_trials)
-        for d, s in self._starts(st, restarts):
-            trial = _State(*self.P.shape, len(st.day_count))
-            self.place(trial, d, s)
-            self.greedy(trial, self.floor)
-            self.improve(trial, max_rounds=50)
-            current = self.total(st)
-            if self.total(trial) > current + _EPS * max(1.0, abs(current)):
-                st = self._search(trial, max_trials // 4)
-        self.state = st
-
-    def curve(self) -> list[tuple[int, float]]:
-        """Expected total vs number of posts.
-
-        Up to the plan's size: the plan peeled post by post (drop the post losing least), i.e.
-        "posting only the best n of these". Beyond it: greedy additions ignoring the floor, with
-        every hard rule still in force, to show what more posts would do.
-        """
-        st = self.state.copy()
-        n0 = int((st.draft_slot >= 0).sum())
-        out = {n0: self.total(st)} if n0 else {}
-        for n in range(n0 - 1, 0, -1):
-            sched = np.flatnonzero(st.draft_slot >= 0)
-            losses = [self.removal_loss(st, int(d)) for d in sched]
-            self.remove(st, int(sched[int(np.argmin(losses))]))
-            out[n] = self.total(st)
-        st = self.state.copy()
-        while True:
-            g = self.gains(st)
-            if g.size == 0:
-                break
-            flat = int(np.argmax(g))
-            d, s = divmod(flat, g.shape[1])
-            if not np.isfinite(g[d, s]):
-                break
-            self.place(st, d, s)
-            out[int((st.draft_slot >= 0).sum())] = self.total(st)
-        return sorted(out.items())
 
 
 def plan_schedule(
@@ -611,7 +95,7 @@ def plan_schedule(
     slot_ok = np.asarray(slot_ok, dtype=bool)
     if len(set(slots)) != n_s:  # a duplicate time would let two posts share one instant
         slot_ok &= ~pd.Index(slots).duplicated()
-    day = _day_codes(slots, c.tz)
+    day = day_codes(slots, c.tz)
     hours = np.asarray((index - index.min()) / pd.Timedelta(hours=1), dtype="float64") if n_s else np.zeros(0)
 
     known = np.isfinite(pred) & np.isfinite(lower)
@@ -626,9 +110,9 @@ def plan_schedule(
     pair_ok = known & slot_ok[None, :]
     work = np.where(pair_ok, pred, 0.0)
     top = float(np.max(np.where(eligible[:, None] & np.isfinite(masked), masked, -np.inf), initial=0.0))
-    floor = float(min_gain) if min_gain is not None else max(GAIN_FLOOR_SHARE * max(top, 0.0), _EPS)
-    vf = _factor_array(volume_factor, cap)
-    opt = _Optimiser(work, pair_ok, slot_ok, eligible, day, hours, c.min_gap_hours, cap, vf, floor)
+    floor = float(min_gain) if min_gain is not None else max(GAIN_FLOOR_SHARE * max(top, 0.0), EPS)
+    vf = factor_array(volume_factor, cap)
+    opt = Optimiser(work, pair_ok, slot_ok, eligible, day, hours, c.min_gap_hours, cap, vf, floor)
     opt.run()
     curve = opt.curve()
     st = opt.state
@@ -821,92 +305,16 @@ def naive_schedule(
     )
 
 
-RECENT_POSTS = 30  # "the account's typical post now": its latest original posts with a target number
-MIN_COMPARABLE = 5  # fewer recent link posts than this: compare a link draft with all recent posts
-NO_LINK_SHARE = 0.25  # with clicks, posts without a link earning under a quarter of link posts
-# "Clearly better than your typical post": 5 % more on the (1 + value) scale the model is fitted on, i.e.
-# 5 % more plus 0.05. On the replays of the 12 fixture accounts that train (issue 12) any margin from 1.5 %
-# keeps generic filler out (none: 2 of 60 planned); 5 % plans 23 of the 53 best later posts (none: 30), and
-# of all later posts those it admits beat the median later post more often (36 % against 33 %).
-CLEAR_MARGIN = 0.05
-
-
 def on_best_times(
     pred: np.ndarray, lower: np.ndarray, upper: np.ndarray, theta: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each draft's prediction averaged over the slots, times the Insights timing multiplier of each slot.
 
     The model's own time-of-day pattern is averaged out so the plan and the Insights page use one
-    best-time estimate (the shrunk weekday x 4-hour cells of insights.best_times).
+    best-time estimate (the shrunk weekday x 4-hour cells of best_times.best_times).
     """
     theta = np.asarray(theta, dtype="float64")[None, :]
     return tuple(np.nanmean(np.asarray(a, dtype="float64"), axis=1)[:, None] * theta for a in (pred, lower, upper))
-
-
-def typical_now(
-    model: GridModel, tweets: pd.DataFrame, texts: Sequence[str], slots: Sequence[pd.Timestamp], target: str
-) -> tuple[np.ndarray, list[str]]:
-    """What the account's typical post earns now, per draft: the model's median prediction for its recent posts.
-
-    Recent = the latest RECENT_POSTS original posts; a draft with a link is compared with the recent
-    link posts (when there are MIN_COMPARABLE of them). Averaged over ``slots`` like on_best_times, so
-    a falling reach lowers the bar with it instead of leaving an all-time median out of reach.
-    Returns one value per draft and per draft the posts it is compared with ("" with no recent posts).
-    """
-    own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool) & ~tweets["is_reply"].fillna(False).astype(bool)]
-    values, _ = insights.target_values(own, target)
-    recent = own[values.notna()].sort_values("created_at", kind="stable").tail(RECENT_POSTS)
-    if recent.empty or not len(slots):
-        return np.zeros(len(texts)), [""] * len(texts)
-    pred, _, _ = model.predict_grid(list(recent["text"].astype(str)), list(slots))
-    per_post = np.nanmean(np.asarray(pred, dtype="float64"), axis=1)
-    linked = recent["has_link"].fillna(False).astype(bool).to_numpy()
-    every = float(np.median(per_post))
-    with_link = float(np.median(per_post[linked])) if linked.sum() >= MIN_COMPARABLE else every
-    n_all, n_link = len(recent), int(linked.sum())
-    out, labels = [], []
-    for text in texts:
-        if has_link(str(text)) and n_link >= MIN_COMPARABLE:
-            out.append(with_link)
-            labels.append(f"your latest {n_link} link posts")
-        else:
-            out.append(every)
-            labels.append(f"your latest {n_all} posts")
-    return np.asarray(out, dtype="float64"), labels
-
-
-def clear_bar(typical: np.ndarray) -> np.ndarray:
-    """The default bar: what a draft must be predicted to earn to be clearly better than the typical post.
-
-    CLEAR_MARGIN more on the (1 + value) scale: near zero a hair's difference (0.13 against 0.12) does
-    not count, and on large numbers it asks about 5 % more.
-    """
-    return (1.0 + np.asarray(typical, dtype="float64")) * (1.0 + CLEAR_MARGIN) - 1.0
-
-
-def clear_words(compared_with: str, typical: float, label: str) -> str:
-    """Why the default bar is what it is, for a left-out draft's reason (one sentence, with the numbers)."""
-    ask = f"the bar asks {CLEAR_MARGIN * 100:g} % more plus {CLEAR_MARGIN:g}"
-    if not compared_with:
-        return f"no recent posts to compare with; {ask}"
-    return (f"not clearly better than your typical post now: the median of {compared_with} earns "
-            f"{typical:.2f} {label} there; {ask}")
-
-
-def no_link_reason(tweets: pd.DataFrame, target: str, label: str) -> str | None:
-    """Why a draft without a link cannot make a clicks plan, when the history shows such posts earn ~none."""
-    if target != "url_clicks":
-        return None
-    own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool)]
-    values, _ = insights.target_values(own, target)
-    linked = own["has_link"].fillna(False).astype(bool)
-    with_link, without = values[linked].dropna(), values[~linked].dropna()
-    if with_link.empty or without.empty or with_link.mean() <= 0:
-        return None
-    if without.mean() >= NO_LINK_SHARE * with_link.mean():
-        return None
-    return (f"no link: your posts without one earned {without.mean():.2f} {label} each against "
-            f"{with_link.mean():.1f} with one (n={len(without)} and {len(with_link)}); add a link to plan it")
 
 
 def build_plan(
@@ -918,7 +326,7 @@ def build_plan(
 ) -> Plan:
     """End to end: slots from the constraints, predictions from the model, timing/cap/bar from history.
 
-    Timing is the Insights page's (on_best_times); the cap is insights.volume's unless the user set
+    Timing is the Insights page's (on_best_times); the cap is volume.volume's unless the user set
     one; the default bar asks a draft to be clearly better than the typical recent post now
     (typical_now, clear_bar), and with a clicks target a draft without a link is left out when the
     account's posts without links earned almost nothing.
@@ -932,10 +340,10 @@ def build_plan(
     target, label = model.card.target, model.card.target_label
     texts = list(drafts["text"].astype(str))
     raw = model.predict_grid(texts, slots)
-    times = insights.best_times(tweets, c.tz, expected=expected, target=target)
-    theta = insights.slot_multipliers(times, slots)
+    times = best_times(tweets, c.tz, expected=expected, target=target)
+    theta = slot_multipliers(times, slots)
     pred, lower, upper = on_best_times(*raw, theta)
-    vol = insights.volume(tweets, c.tz, expected=expected, target=target)
+    vol = volume(tweets, c.tz, expected=expected, target=target)
     cap = int(c.daily_cap) if c.daily_cap is not None else vol.cap
     if c.quality_bar is not None:
         bar: float | np.ndarray = float(c.quality_bar)
@@ -957,7 +365,7 @@ def build_plan(
         bar=bar,
         cap=cap,
         volume_factor=vol.plan_factor,
-        slot_quality=insights.slot_notes(times, slots),
+        slot_quality=slot_notes(times, slots),
         target_label=label,
         excluded=excluded,
         bar_label=bar_label,

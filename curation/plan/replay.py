@@ -9,8 +9,10 @@ import pandas as pd
 
 from curation.errors import NotEnoughData
 from curation.learn import model
-from curation.plan import insights
-from curation.plan.planner import PlanConstraints, build_plan
+from curation.plan.constraints import PlanConstraints
+from curation.plan.history import target_values
+from curation.plan.planner import build_plan
+from curation.plan.volume import busy_day_quantile
 
 HISTORY_SHARE = 0.8
 N_BEST = 5
@@ -57,7 +59,7 @@ def replay_planner(tweets: pd.DataFrame, tz: str) -> dict:
         raise NotEnoughData("Too few tweets to split into a history and later posts.")
     trained = model.train(hist, tz)
     target = trained.card.target
-    values, _ = insights.target_values(later, target)
+    values, _ = target_values(later, target)
     own = ~later["is_retweet"].fillna(False).astype(bool) & ~later["is_reply"].fillna(False).astype(bool)
     pool = later.assign(y=values)[own & values.notna()]
     pool = pool[pool["text"].astype(str).str.strip() != ""].drop_duplicates("text")
@@ -83,7 +85,7 @@ def replay_planner(tweets: pd.DataFrame, tz: str) -> dict:
         "best_scheduled": len(chosen & is_best),
         "filler_scheduled": len(chosen - is_best),
         "cap": int(plan.constraints.get("cap", 0)),
-        "busy_day_p75": insights.busy_day_quantile(hist, tz),
+        "busy_day_p75": busy_day_quantile(hist, tz),
         "n_history": len(hist),
         "n_later": len(later),
         "target": target,

@@ -13,8 +13,11 @@ from curation.audience.growth import Growth
 from curation.audience.ratio import BANDS, MASS_FROM
 from curation.audience.ratio import History as RatioHistory
 from curation.facts import TIMING_CELL_HOURS, WEEKDAYS
-from curation.plan.insights import BestTimes, Finding, Volume, WhatWorked
-from curation.plan.planner import Plan
+from curation.plan.best_times import BestTimes
+from curation.plan.history import Finding
+from curation.plan.result import Plan
+from curation.plan.volume import Volume
+from curation.plan.worked import WhatWorked
 
 # --------------------------------------------------------------------------- insights
 

@@ -13,7 +13,9 @@ from typing import Any
 import streamlit as st
 
 from curation.audience.report import AudienceReport
-from curation.plan import insights
+from curation.plan.best_times import best_times
+from curation.plan.volume import volume
+from curation.plan.worked import trend, what_worked
 from curation.store.access import Actor
 from curation.store.db import user_error
 from curation.ui import figures
@@ -46,10 +48,10 @@ def _insights(workspace_id: int, data_version: int, tz: str, target: str, databa
               _hist: History) -> dict[str, Outcome]:
     t, e = _hist.tweets, _hist.expected
     return {
-        "worked": _attempt(lambda: insights.what_worked(t, tz, target), figures.what_worked_figure),
-        "trend": _attempt(lambda: insights.trend(t, tz, target), figures.trend_figure),
-        "best_times": _attempt(lambda: insights.best_times(t, tz, e, target), figures.best_times_figure),
-        "volume": _attempt(lambda: insights.volume(t, tz, e, target), figures.volume_figure),
+        "worked": _attempt(lambda: what_worked(t, tz, target), figures.what_worked_figure),
+        "trend": _attempt(lambda: trend(t, tz, target), figures.trend_figure),
+        "best_times": _attempt(lambda: best_times(t, tz, e, target), figures.best_times_figure),
+        "volume": _attempt(lambda: volume(t, tz, e, target), figures.volume_figure),
     }
 
 

@@ -9,8 +9,11 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from curation.errors import CurationError, NotEnoughData
-from curation.plan import insights
-from curation.plan.planner import LeftOut, Plan, PlanConstraints, Slot, build_plan
+from curation.plan.constraints import PlanConstraints
+from curation.plan.history import accounts as handles_in
+from curation.plan.history import choose_target
+from curation.plan.planner import build_plan
+from curation.plan.result import LeftOut, Plan, Slot
 from curation.store.access import Actor, get_workspace, require_role
 from curation.store.db import session_scope
 from curation.store.drafts import list_drafts
@@ -45,8 +48,8 @@ def _history(engine: Engine, workspace_id: int, data_version: int, tz: str) -> H
     # Fitted once per data version (after the retrain) and read from the database by every replica;
     # None when the history is too small: the analyses fall back to a structure-only expectation.
     expected = content_expectation(engine, workspace_id, data_version, tz, tweets)
-    accounts = tuple(insights.accounts(pd.DataFrame({"account_handle": pd.Series(handles, dtype=object)})))
-    return History(tweets, tz, expected, insights.choose_target(tweets), data_version, accounts,
+    accounts = tuple(handles_in(pd.DataFrame({"account_handle": pd.Series(handles, dtype=object)})))
+    return History(tweets, tz, expected, choose_target(tweets), data_version, accounts,
                    window_note(tweets, expected, tz))
 
 
