@@ -106,6 +106,8 @@ class ModelCard:
     prior_share: float = 0.0  # share of the score carried by the cross-account prior (0 when not used)
     form: str = ""  # the candidate in use, e.g. "B3 (alpha 3)"
     interval_width: float = math.nan  # median width (upper - lower) of the holdout tweets' 80 % intervals
+    # (covered, tweets) of the holdout's low / mid / high third by prediction
+    coverage_by_level: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-safe dict (NaN becomes None, tuples become lists)."""
@@ -123,6 +125,7 @@ class ModelCard:
                            for k, row in card.candidates.items()}  # fmt: skip
         card.interval_coverage = math.nan if card.interval_coverage is None else float(card.interval_coverage)
         card.interval_width = math.nan if card.interval_width is None else float(card.interval_width)
+        card.coverage_by_level = [(int(c), int(t)) for c, t in card.coverage_by_level]
         return card
 
 
@@ -517,6 +520,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
         candidates=_candidate_table([*vals, *b2_vals], chosen),
         interval_coverage=held.coverage,
         interval_width=held.width,
+        coverage_by_level=held.by_level,
         used=used,
         verdict="",
         holdout=[(round(float(p), 3), float(a)) for p, a in zip(held.pred, y[te], strict=True)],
@@ -545,6 +549,7 @@ class _Held:
     pred: np.ndarray  # holdout predictions
     coverage: float
     width: float = math.nan  # median upper - lower
+    by_level: list[tuple[int, int]] = field(default_factory=list)  # (covered, tweets) per third by prediction
 
 
 def _holdout(
@@ -570,7 +575,13 @@ def _holdout(
     inside = (y[te] >= lo - 1e-9) & (y[te] <= hi + 1e-9)
     if not len(inside):
         return _Held(f, pred, math.nan)
-    return _Held(f, pred, float(np.mean(inside)), float(np.median(hi - lo)))
+    return _Held(f, pred, float(np.mean(inside)), float(np.median(hi - lo)), coverage_by_level(pred, inside))
+
+
+def coverage_by_level(pred: np.ndarray, inside: np.ndarray) -> list[tuple[int, int]]:
+    """(covered, tweets) in the low, mid and high third of the tweets ranked by prediction."""
+    order = np.argsort(pred, kind="stable")
+    return [(int(inside[part].sum()), len(part)) for part in np.array_split(order, 3)]
 
 
 def _b3_holdout(data: TrainingData, tz: str, test_from: pd.Timestamp, test_rows: pd.DataFrame) -> np.ndarray:
