@@ -68,7 +68,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "7"  # 7: text as CountVectorizer vocabularies + fitted TfidfTransformers; intervals widened by drift
+MODEL_VERSION = "8"  # 8: interval quantiles per predicted-level bin (Scorer.edges); 7: CountVectorizer vocabularies
 MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
 BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2
@@ -490,8 +490,9 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     smear, q = fitting.calibrate(form, r_cal, l_cal, c_cal)
     # The interval as the card measured it: blocks as long as the holdout, the latest ending now.
     cal = fitting.horizon_residuals(chosen.cand, y, imp, offset, n, n - cut)
+    edges: tuple[float, ...] = ()
     if cal is not None:
-        q = fitting.horizon_quantiles(form, cal, link, n - cut)
+        q, edges = fitting.horizon_quantiles(form, cal, link, n - cut)
     uses_text = chosen.cand.uses_text
     is_plain = chosen.cand.name == "B3"
     space_all = FeatureSpace.fit(rows, state, tz, with_reply=with_reply, text=uses_text, counts=counts, plain=is_plain)
@@ -506,7 +507,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     if form == "rate_x_impressions":
         level = acc_state.reach_level
         off_now = float(np.log(np.expm1(level))) if np.isfinite(level) and level > 0 else float(np.log(imp_fallback))
-    scorer = Scorer(form, alpha, coef, b, uses_text, off_now, smear, q)
+    scorer = Scorer(form, alpha, coef, b, uses_text, off_now, smear, q, edges)
 
     learned = _learned_from(data, auto, why)
     card = ModelCard(
@@ -560,14 +561,15 @@ def _holdout(
     form = c.form
     smear, _ = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
     cal = fitting.horizon_residuals(c, y, imp, offset, tr.stop, te.stop - te.start)
+    edges: tuple[float, ...] = ()
     if cal is not None:
-        q = fitting.horizon_quantiles(form, cal, link, te.stop - te.start)
+        q, edges = fitting.horizon_quantiles(form, cal, link, te.stop - te.start)
     else:
         _, q = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
     fitted = fitting.fit_form(form, c.alpha, c.X[tr], y[tr], imp[tr], c.prior)
     if fitted is None:  # cannot happen for a candidate that validated; keep the holdout defined anyway
         fitted = (np.zeros(c.X.shape[1]), float(np.log1p(np.mean(y[tr]))))
-    scorer = Scorer(form, c.alpha, fitted[0], fitted[1], c.uses_text, smear=smear, q=q)
+    scorer = Scorer(form, c.alpha, fitted[0], fitted[1], c.uses_text, smear=smear, q=q, edges=edges)
     f = fitting.log_score(form, *fitted, c.X[te], offset[te])
     pred = scorer.mean(f, link[te])
     lo, hi = scorer.interval(f, link[te])
@@ -772,7 +774,8 @@ def dumps(model: TrainedModel) -> bytes:
         "model_version": MODEL_VERSION, "tz": space.tz, "domains": space.domains, "with_reply": space.with_reply,
         "struct_names": space.struct_names, "text_weight": space.text_weight, "form": sc.form, "alpha": sc.alpha,
         "intercept": sc.intercept, "uses_text": sc.uses_text, "offset": sc.offset, "smear": list(sc.smear),
-        "q": list(sc.q), "reach_level": st.reach_level, "target_level": st.target_level, "typical": st.typical,
+        "q": list(sc.q), "edges": list(sc.edges), "reach_level": st.reach_level, "target_level": st.target_level,
+        "typical": st.typical,
         "hint_stats": model.hint_stats,
         "default_slot": model.default_slot, "plain": space.plain, "own_handle": space.own_handle,
     }  # fmt: skip
@@ -804,7 +807,7 @@ def loads(data: bytes) -> TrainedModel:
     )  # fmt: skip
     space.set_text_parts({k: p[k] for k in _TEXT_PARTS if k in p})
     scorer = Scorer(meta["form"], meta["alpha"], p["coef"], meta["intercept"], meta["uses_text"], meta["offset"],
-                    tuple(meta["smear"]), tuple(meta["q"]))  # fmt: skip
+                    tuple(meta["smear"]), tuple(meta["q"]), tuple(meta.get("edges") or ()))  # fmt: skip
     reach = math.nan if meta["reach_level"] is None else meta["reach_level"]
     level = meta.get("target_level")
     state = AccountState(p["post_times_ns"], reach, meta["typical"], math.nan if level is None else float(level))
