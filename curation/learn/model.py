@@ -68,7 +68,7 @@ __all__ = [
     "train",
 ]
 
-MODEL_VERSION = "7"  # 7: text as CountVectorizer vocabularies + fitted TfidfTransformers; intervals widened by drift
+MODEL_VERSION = "8"  # 8: interval quantiles per predicted-level bin (Scorer.edges); 7: CountVectorizer vocabularies
 MIN_UPPER = 0.1  # the smallest upper bound shown for a draft predicted above 0 (one decimal)
 BIG_ACCOUNT = 500  # training tweets before count models (Poisson, rate) are candidates too
 HOLDOUT_SHARE = 0.2
@@ -106,6 +106,8 @@ class ModelCard:
     prior_share: float = 0.0  # share of the score carried by the cross-account prior (0 when not used)
     form: str = ""  # the candidate in use, e.g. "B3 (alpha 3)"
     interval_width: float = math.nan  # median width (upper - lower) of the holdout tweets' 80 % intervals
+    # (covered, tweets) of the holdout's low / mid / high third by prediction
+    coverage_by_level: list[tuple[int, int]] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-safe dict (NaN becomes None, tuples become lists)."""
@@ -123,6 +125,7 @@ class ModelCard:
                            for k, row in card.candidates.items()}  # fmt: skip
         card.interval_coverage = math.nan if card.interval_coverage is None else float(card.interval_coverage)
         card.interval_width = math.nan if card.interval_width is None else float(card.interval_width)
+        card.coverage_by_level = [(int(c), int(t)) for c, t in card.coverage_by_level]
         return card
 
 
@@ -487,8 +490,9 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     smear, q = fitting.calibrate(form, r_cal, l_cal, c_cal)
     # The interval as the card measured it: blocks as long as the holdout, the latest ending now.
     cal = fitting.horizon_residuals(chosen.cand, y, imp, offset, n, n - cut)
+    edges: tuple[float, ...] = ()
     if cal is not None:
-        q = fitting.horizon_quantiles(form, cal, link, n - cut)
+        q, edges = fitting.horizon_quantiles(form, cal, link, n - cut)
     uses_text = chosen.cand.uses_text
     is_plain = chosen.cand.name == "B3"
     space_all = FeatureSpace.fit(rows, state, tz, with_reply=with_reply, text=uses_text, counts=counts, plain=is_plain)
@@ -503,7 +507,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
     if form == "rate_x_impressions":
         level = acc_state.reach_level
         off_now = float(np.log(np.expm1(level))) if np.isfinite(level) and level > 0 else float(np.log(imp_fallback))
-    scorer = Scorer(form, alpha, coef, b, uses_text, off_now, smear, q)
+    scorer = Scorer(form, alpha, coef, b, uses_text, off_now, smear, q, edges)
 
     learned = _learned_from(data, auto, why)
     card = ModelCard(
@@ -517,6 +521,7 @@ def _train(data: TrainingData, tz: str, auto: bool, include_retweets: bool, why:
         candidates=_candidate_table([*vals, *b2_vals], chosen),
         interval_coverage=held.coverage,
         interval_width=held.width,
+        coverage_by_level=held.by_level,
         used=used,
         verdict="",
         holdout=[(round(float(p), 3), float(a)) for p, a in zip(held.pred, y[te], strict=True)],
@@ -545,6 +550,7 @@ class _Held:
     pred: np.ndarray  # holdout predictions
     coverage: float
     width: float = math.nan  # median upper - lower
+    by_level: list[tuple[int, int]] = field(default_factory=list)  # (covered, tweets) per third by prediction
 
 
 def _holdout(
@@ -555,14 +561,15 @@ def _holdout(
     form = c.form
     smear, _ = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
     cal = fitting.horizon_residuals(c, y, imp, offset, tr.stop, te.stop - te.start)
+    edges: tuple[float, ...] = ()
     if cal is not None:
-        q = fitting.horizon_quantiles(form, cal, link, te.stop - te.start)
+        q, edges = fitting.horizon_quantiles(form, cal, link, te.stop - te.start)
     else:
         _, q = fitting.calibrate(form, v.resid, link[v.val_idx], fitting.centre(form, v.f))
     fitted = fitting.fit_form(form, c.alpha, c.X[tr], y[tr], imp[tr], c.prior)
     if fitted is None:  # cannot happen for a candidate that validated; keep the holdout defined anyway
         fitted = (np.zeros(c.X.shape[1]), float(np.log1p(np.mean(y[tr]))))
-    scorer = Scorer(form, c.alpha, fitted[0], fitted[1], c.uses_text, smear=smear, q=q)
+    scorer = Scorer(form, c.alpha, fitted[0], fitted[1], c.uses_text, smear=smear, q=q, edges=edges)
     f = fitting.log_score(form, *fitted, c.X[te], offset[te])
     pred = scorer.mean(f, link[te])
     lo, hi = scorer.interval(f, link[te])
@@ -570,7 +577,13 @@ def _holdout(
     inside = (y[te] >= lo - 1e-9) & (y[te] <= hi + 1e-9)
     if not len(inside):
         return _Held(f, pred, math.nan)
-    return _Held(f, pred, float(np.mean(inside)), float(np.median(hi - lo)))
+    return _Held(f, pred, float(np.mean(inside)), float(np.median(hi - lo)), coverage_by_level(pred, inside))
+
+
+def coverage_by_level(pred: np.ndarray, inside: np.ndarray) -> list[tuple[int, int]]:
+    """(covered, tweets) in the low, mid and high third of the tweets ranked by prediction."""
+    order = np.argsort(pred, kind="stable")
+    return [(int(inside[part].sum()), len(part)) for part in np.array_split(order, 3)]
 
 
 def _b3_holdout(data: TrainingData, tz: str, test_from: pd.Timestamp, test_rows: pd.DataFrame) -> np.ndarray:
@@ -761,7 +774,8 @@ def dumps(model: TrainedModel) -> bytes:
         "model_version": MODEL_VERSION, "tz": space.tz, "domains": space.domains, "with_reply": space.with_reply,
         "struct_names": space.struct_names, "text_weight": space.text_weight, "form": sc.form, "alpha": sc.alpha,
         "intercept": sc.intercept, "uses_text": sc.uses_text, "offset": sc.offset, "smear": list(sc.smear),
-        "q": list(sc.q), "reach_level": st.reach_level, "target_level": st.target_level, "typical": st.typical,
+        "q": list(sc.q), "edges": list(sc.edges), "reach_level": st.reach_level, "target_level": st.target_level,
+        "typical": st.typical,
         "hint_stats": model.hint_stats,
         "default_slot": model.default_slot, "plain": space.plain, "own_handle": space.own_handle,
     }  # fmt: skip
@@ -793,7 +807,7 @@ def loads(data: bytes) -> TrainedModel:
     )  # fmt: skip
     space.set_text_parts({k: p[k] for k in _TEXT_PARTS if k in p})
     scorer = Scorer(meta["form"], meta["alpha"], p["coef"], meta["intercept"], meta["uses_text"], meta["offset"],
-                    tuple(meta["smear"]), tuple(meta["q"]))  # fmt: skip
+                    tuple(meta["smear"]), tuple(meta["q"]), tuple(meta.get("edges") or ()))  # fmt: skip
     reach = math.nan if meta["reach_level"] is None else meta["reach_level"]
     level = meta.get("target_level")
     state = AccountState(p["post_times_ns"], reach, meta["typical"], math.nan if level is None else float(level))

@@ -177,6 +177,11 @@ def summary(results: list[AccountResult]) -> dict:
     big = int(np.argmax(np.where(ok, n_te, -1))) if ok.any() else -1  # the account with most holdout tweets
     rest = ok & (np.arange(len(n_te)) != big)
     pooled_rest = float(np.sum(cov[rest] * n_te[rest]) / np.sum(n_te[rest])) if rest.any() else math.nan
+    levels = np.zeros((len(clicks), 3, 2))  # (covered, tweets) per account and third by prediction
+    for i, r in enumerate(clicks):
+        got = r.card.get("coverage_by_level") or []
+        if len(got) == 3:
+            levels[i] = np.asarray(got, float)
     return {
         "mean_account_coverage": float(np.mean(cov[ok])) if ok.any() else math.nan,
         "accounts_with_clicks": len(clicks),
@@ -187,7 +192,15 @@ def summary(results: list[AccountResult]) -> dict:
         "pooled_coverage_without_largest": pooled_rest,  # one big account must not hide the others
         "largest_account": clicks[big].account if big >= 0 else "",
         "median_interval_width": float(np.median(widths)) if widths else math.nan,
+        "coverage_by_level": _level_shares(levels),  # low / mid / high third of each account's predictions
+        "coverage_by_level_without_largest": _level_shares(levels[np.arange(len(clicks)) != big]),
     }
+
+
+def _level_shares(levels: np.ndarray) -> list[float]:
+    """Pooled coverage per third by prediction from (covered, tweets) counts of each account."""
+    total = levels.sum(axis=0) if len(levels) else np.zeros((3, 2))
+    return [float(c / t) if t > 0 else math.nan for c, t in total]
 
 
 def _learned_from(card: dict) -> str:
@@ -245,4 +258,8 @@ def render(results: list[AccountResult]) -> str:
     lines.append(f"80% interval coverage pooled over holdout tweets: {_num(s['pooled_coverage'], '.1%')}")
     lines.append(f"80% interval coverage pooled without the largest account ({s['largest_account']}): "
                  f"{_num(s['pooled_coverage_without_largest'], '.1%')}")
+    lo, mid, hi = (_num(v, ".0%") for v in s["coverage_by_level"])
+    lo_r, mid_r, hi_r = (_num(v, ".0%") for v in s["coverage_by_level_without_largest"])
+    lines.append(f"coverage by predicted level: low / mid / high {lo} / {mid} / {hi} "
+                 f"(without the largest account {lo_r} / {mid_r} / {hi_r}; thirds of each account's holdout)")
     return "\n".join(lines)
