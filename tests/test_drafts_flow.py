@@ -9,7 +9,7 @@ from curation.store.access import Actor
 from curation.store.db import engine_for, session_scope
 from curation.store.drafts import list_drafts
 from curation.workspace.activity import describe
-from curation.workspace.drafting import card_sentence, metrics_table
+from curation.workspace.drafting import card_sentence, coverage_by_level_text, metrics_table
 
 WS = "Northwind Analytics (demo)"
 
@@ -51,6 +51,10 @@ def test_the_model_card_opens_with_one_plain_sentence():
     small = {**CARD, "n_test": 8}
     assert card_sentence(small).endswith("Judged on only 8 tweets, so read it as a rough guide.")
     assert "rough guide" not in card_sentence({**CARD, "n_test": 20})
+    assert coverage_by_level_text({"coverage_by_level": [(8, 10), (4, 5), (3, 4)]}) == (
+        "by predicted level (lowest, middle, highest third): 80%, 80%, 75%")
+    assert coverage_by_level_text({"coverage_by_level": []}) is None
+    assert coverage_by_level_text({}) is None
 
 
 def test_the_metric_table_has_plain_names_and_blanks_not_none():

@@ -18,6 +18,7 @@ from curation.plain import json_safe
 from curation.store.access import Actor
 from curation.store.tweets import merge_in_memory
 from curation.workspace import evaluation
+from curation.workspace.drafting import coverage_by_level_text
 from curation.workspace.importer import oldest_first
 from curation.workspace.scoring import active_model, set_include_replies, train_workspace
 
@@ -40,6 +41,8 @@ def _card_text(card: dict) -> str:
              f"target: {card.get('target')}  train: {card.get('n_train')}  test: {card.get('n_test')}  "
              f"interval coverage: {_f(card.get('interval_coverage'), '.0%')}  scoring with: {card.get('used')}"
              + (f" ({card['form']})" if card.get("form") else "")]  # fmt: skip
+    if by_level := coverage_by_level_text(card):
+        lines.append(f"interval coverage {by_level}")
     if card.get("learned_from"):
         lines.append(f"learned from: {card['learned_from']}")
     for name, m in (card.get("metrics") or {}).items():

@@ -10,7 +10,7 @@ from typing import TypeVar
 import streamlit as st
 
 from curation.ui.figures import holdout_figure
-from curation.workspace.drafting import card_sentence, metrics_table
+from curation.workspace.drafting import card_sentence, coverage_by_level_text, metrics_table
 
 T = TypeVar("T")
 
@@ -65,6 +65,8 @@ def model_card(card: dict) -> None:
         })
         cov = card.get("interval_coverage")
         held = f"{cov:.0%}" if isinstance(cov, int | float) and cov == cov else "an unknown share"
+        if by_level := coverage_by_level_text(card):
+            held += f" ({by_level})"
         st.caption(f"Trained on {card['n_train']:,} tweets, tested on the latest {card['n_test']:,}; "
                    f"80 % ranges held {held} of them. Scoring uses: {card['used']}. "
                    "B0–B3 are simpler predictors the model must beat to be worth using.")

@@ -136,6 +136,14 @@ def card_sentence(card: Mapping) -> str:
     return f"{said}; {_BASELINES[simple[0]]} got {simple[1] * 100:.0f} %.{rough}"
 
 
+def coverage_by_level_text(card: Mapping) -> str | None:
+    """How often the 80 % ranges held, per third of the holdout by predicted value; None when not measured."""
+    parts = [f"{c / t:.0%}" for c, t in card.get("coverage_by_level") or [] if t]
+    if len(parts) != 3:
+        return None
+    return f"by predicted level (lowest, middle, highest third): {', '.join(parts)}"
+
+
 def metrics_table(card: Mapping) -> pd.DataFrame:
     """The model card's holdout metrics, model beside baselines, with plain column names (blank, not None)."""
     rows = []
