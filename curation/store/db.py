@@ -133,10 +133,30 @@ def bulk_execute(session: Session, stmt: Executable, frame: pd.DataFrame, chunk:
         conn.exec_driver_sql(compiled.string, rows[start : start + chunk])
 
 
+def _null_by_default(table: Table, values: pd.Series) -> bool:
+    """True when a column left out of an INSERT stores exactly ``values`` (all missing): no default of any kind.
+
+    An archive has no impressions or clicks: leaving those 13 columns out saves binding 1.3 million
+    NULLs per 100k tweets (about a third of SQLite's insert work).
+    """
+    col = table.c[values.name]
+    return (
+        len(values) > 0
+        and col.nullable
+        and col.default is None
+        and col.server_default is None
+        and not col.primary_key
+        and bool(values.isna().all())
+    )
+
+
 def bulk_insert(session: Session, table: Table, frame: pd.DataFrame) -> None:
     """Insert the rows of ``frame`` into ``table``: COPY on PostgreSQL, batched executemany elsewhere."""
     conn = session.connection()
     dialect = conn.dialect
+    given = [c for c in frame.columns if not _null_by_default(table, frame[c])]
+    if given and len(given) < len(frame.columns):
+        frame = frame[given]
     if dialect.name != "postgresql" or not len(frame):
         bulk_execute(session, insert(table), frame)
         return

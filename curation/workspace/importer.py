@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from curation import ingest
 from curation.errors import ImportFailed
+from curation.ingest.x_archive import gc_paused
 from curation.schema import DAILY_METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, audit, bump_data_version, now, require_role
 from curation.store.db import session_scope
@@ -344,7 +345,8 @@ def import_files(
             progress(0.5 * frac, msg)
 
     parsed = ingest.parse_files(files, progress=parse_progress)
-    with session_scope(engine) as session:
+    # The merge and the write build a few million short-lived acyclic objects too (rows for the driver).
+    with gc_paused(), session_scope(engine) as session:
         report = import_parsed(session, workspace_id, actor, parsed, progress)
     if progress:
         progress(1.0, "Done")
