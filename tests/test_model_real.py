@@ -194,9 +194,9 @@ def test_a_strong_penalty_keeps_the_fit_at_the_prior():
 
 
 def test_a_large_history_reads_words_only_and_the_card_says_so(demo, monkeypatch):
-    from curation.learn import features
+    from curation.learn import textblock
 
-    monkeypatch.setattr(features, "CHAR_MAX_ROWS", 1000)
+    monkeypatch.setattr(textblock, "CHAR_MAX_ROWS", 1000)
     monkeypatch.setattr(model, "CHAR_MAX_ROWS", 1000)
     m = model.train(demo, DEMO_TIMEZONE)
     assert any("without character fragments" in n for n in m.card.notes)

@@ -11,7 +11,8 @@ from scipy.special import stdtr
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from curation.learn.explain import asks_question
-from curation.learn.features import MODEL_HOUR_BLOCK, TextCounts, local_parts
+from curation.learn.textblock import TextCounts
+from curation.learn.timing import MODEL_HOUR_BLOCK, local_parts
 from curation.plain import json_safe
 
 MIN_N = 8  # tweets per group before a comparison is shown

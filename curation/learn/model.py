@@ -28,28 +28,20 @@ from curation.learn.data import (
     MIN_TRAIN,
     MIN_TRAIN_PRIOR,
     TrainingData,
-    clean_count,
     engagement,
     prepare,
     split_point,
 )
 from curation.learn.explain import TextExplainer, batch_text_contributions, structure_effects
-from curation.learn.features import (
-    CHAR_MAX_ROWS,
-    LEVEL_WINDOW,
-    STATE_COLUMNS,
-    TIME_COLUMNS,
-    VOLUME_COLUMNS,
-    AccountState,
-    FeatureSpace,
-    TextCounts,
-    draft_frame,
-)
+from curation.learn.features import FeatureSpace
 from curation.learn.fitting import Scorer
 from curation.learn.hints import account_hint_texts, draft_hint_texts, hint_stats
 from curation.learn.persist import TRUSTED_TYPES, pack, unpack
 from curation.learn.prior import load_prior, prior_vector
-from curation.learn.util import utc_list
+from curation.learn.structure import draft_frame
+from curation.learn.textblock import CHAR_MAX_ROWS, TextCounts
+from curation.learn.timing import LEVEL_WINDOW, STATE_COLUMNS, TIME_COLUMNS, VOLUME_COLUMNS, AccountState
+from curation.learn.util import clean_count, utc_list
 from curation.plain import iso, json_safe
 
 __all__ = [
