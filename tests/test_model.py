@@ -181,15 +181,11 @@ def test_batched_word_effects_equal_the_per_draft_char_gram_attribution(trained,
         assert all(abs(got[k] - want[k]) < 1e-5 for k in want)
 
 
-def test_hints_give_the_link_effect_in_numbers_only_when_relevant(trained, demo):
+def test_hints_give_the_link_effect_in_numbers_only_when_relevant(trained):
     no_link = trained.explain(FILLER).hints
     link_hint = [h for h in no_link if "link" in h]
     assert link_hint and any(ch.isdigit() for ch in link_hint[0]) and "add a link" in link_hint[0]
     assert not any("add a link" in h for h in trained.explain(USEFUL).hints)
-    hints = model.account_hints(demo, DEMO_TIMEZONE)
-    assert any("link" in h and any(ch.isdigit() for ch in h) for h in hints)
-    assert any("09:00–12:00" in h for h in hints)
-    assert any("3+ hashtags" in h for h in hints)
 
 
 def test_default_time_is_the_accounts_usual_slot(trained):

@@ -190,32 +190,6 @@ def _hashtag_hint(c: dict, label: str) -> str:
     return f"Tweets with 3+ hashtags got ×{c['ratio']:.1f} {label} here ({c['n_a']} tweets)."
 
 
-def account_hint_texts(st: dict) -> list[str]:
-    """Every notable account-level hint, strongest evidence first within each topic."""
-    label = st["label"]
-    out: list[str] = []
-    if h := link_hint(st):
-        out.append(h)
-    if notable(c := st.get("hashtags")):
-        out.append(_hashtag_hint(c, label))
-    for key, what in (("photo", "a photo"), ("video", "a video")):
-        if notable(c := st.get(key)):
-            out.append(f"Tweets with {what} {_effect(c['ratio'], label, 'tweets without media')} here.")
-    if notable(c := st.get("question")):
-        out.append(f"Questions {_effect(c['ratio'], label)} here.")
-    if c := st.get("best_block"):
-        out.append(f"Tweets posted {_block_label(c['block'])} ({st['tz']}) got ×{c['ratio']:.1f} {label} here.")
-    if notable(c := st.get("volume")):
-        than = f"posts on days with {c['lo']} or fewer"
-        out.append(f"On days with {c['hi']}+ posts each post {_effect(c['ratio'], label, than)}.")
-    words = st.get("words") or {}
-    for key, more in (("up", "more"), ("down", "fewer")):
-        if words.get(key):
-            listed = ", ".join(f"'{w}' (x{r:.1f})" for w, r, _ in words[key])
-            out.append(f"Wording that went with {more} {label}: {listed}.")
-    return out
-
-
 def draft_hint_texts(
     st: dict, row: pd.Series | dict, slot: pd.Timestamp, tz: str, hour: int | None = None
 ) -> list[str]:

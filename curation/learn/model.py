@@ -24,7 +24,7 @@ from curation.learn.card import ModelCard, learned_from, prior_note, verdict, wo
 from curation.learn.data import MIN_TRAIN, MIN_TRAIN_PRIOR, TrainingData, prepare, split_point
 from curation.learn.features import FeatureSpace
 from curation.learn.fitting import Scorer
-from curation.learn.hints import account_hint_texts, hint_stats
+from curation.learn.hints import hint_stats
 from curation.learn.holdout import HOLDOUT_SHARE, b3_holdout, candidate_table, replies_help, score_holdout
 from curation.learn.persist import pack, unpack
 from curation.learn.prior import load_prior, prior_vector
@@ -260,12 +260,6 @@ def expected_without_time(tweets: pd.DataFrame, tz: str) -> pd.Series:
         if e.sum() > 0:
             e = e * (y.sum() / e.sum())
     return pd.Series(e, index=pd.Index(rows["tweet_id"].astype(str), name="tweet_id"), name=data.target)
-
-
-def account_hints(tweets: pd.DataFrame, tz: str) -> list[str]:
-    """Account-level hints from the history's own numbers (for the Insights page)."""
-    data = prepare(tweets, tz)
-    return account_hint_texts(hint_stats(data.rows, data.y, data.target, tz, data.history))
 
 
 

@@ -16,7 +16,7 @@ from curation.learn.card import ModelCard
 from curation.learn.explain import TextExplainer, batch_text_contributions, structure_effects
 from curation.learn.features import FeatureSpace
 from curation.learn.fitting import Scorer
-from curation.learn.hints import account_hint_texts, draft_hint_texts
+from curation.learn.hints import draft_hint_texts
 from curation.learn.structure import draft_frame
 from curation.learn.timing import STATE_COLUMNS, TIME_COLUMNS, VOLUME_COLUMNS, AccountState
 from curation.learn.util import utc_list
@@ -199,7 +199,3 @@ class TrainedModel:
             hints = draft_hint_texts(self.hint_stats, row, slots[i], self.space.tz, hour=int(hours[i]))
             out.append(Explanation(up=up, down=down, hints=hints))
         return out
-
-    def account_hints(self) -> list[str]:
-        """The account-level hints computed when the model was trained."""
-        return account_hint_texts(self.hint_stats)
