@@ -15,7 +15,7 @@ GAP_CAP_MINUTES = 7 * 24 * 60.0
 # Hour-of-day blocks of the model's time features: 3 h (8 per day) gives the ridge model finer timing
 # than the 4-hour Insights/Planner cells (facts.TIMING_CELL_HOURS), which need more posts per cell to judge.
 MODEL_HOUR_BLOCK = 3
-# Dense columns: structure_values() names the structure ones ("dom:<domain>" per account), then these.
+# Dense columns: structure.structure_values() names the structure ones ("dom:<domain>" per account), then these.
 TIME_COLUMNS = tuple(f"wd_{d}" for d in range(7)) + tuple(f"blk_{b}" for b in range(24 // MODEL_HOUR_BLOCK))
 STATE_COLUMNS = ("reach_level", "posts_3h", "posts_24h", "gap", "recent_level")
 VOLUME_COLUMNS = ("posts_3h", "posts_24h", "gap")
