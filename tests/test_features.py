@@ -6,17 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from curation.learn.features import (
-    GAP_CAP_MINUTES,
-    AccountState,
-    FeatureSpace,
-    TextCounts,
-    draft_frame,
-    feature_frame,
-    history_state,
-    text_for_model,
-    time_values,
-)
+from curation.learn.features import FeatureSpace
+from curation.learn.structure import draft_frame
+from curation.learn.textblock import TextCounts, text_for_model
+from curation.learn.timing import GAP_CAP_MINUTES, AccountState, history_state, time_values
 
 TZ = "America/New_York"
 
@@ -41,21 +34,6 @@ def _history(n: int = 12, start: str = "2026-03-02 13:00") -> pd.DataFrame:
             "url_clicks": pd.array([i for i in range(n)], dtype="Int64"),
         }
     )
-
-
-def test_feature_rows_of_earlier_tweets_ignore_later_tweets():
-    tweets = _history()
-    before = feature_frame(tweets, TZ)
-
-    changed = tweets.copy()
-    changed.loc[8:, "impressions"] = 999_999  # later outcomes change
-    changed.loc[8:, "text"] = "something else entirely? 42"
-    changed.loc[8:, "created_at"] = changed.loc[8:, "created_at"] + pd.Timedelta(minutes=30)
-    extra = changed.iloc[[-1]].assign(tweet_id="9999", created_at=changed["created_at"].iloc[-1] + pd.Timedelta("1h"))
-    after = feature_frame(pd.concat([changed, extra], ignore_index=True), TZ)
-
-    pd.testing.assert_frame_equal(before.iloc[:8], after.iloc[:8])
-    assert not before.iloc[9:].equals(after.iloc[9:12])  # the changed rows did change
 
 
 def test_state_uses_strictly_earlier_posts_and_original_tweets_for_reach():
@@ -161,8 +139,6 @@ def test_fast_draft_structure_matches_the_frame_path():
 
 
 def test_text_counts_are_reused_only_for_the_same_texts() -> None:
-    from curation.learn.features import TextCounts
-
     first = TextCounts.of(["Read the guide https://example.com", "gm"])
     assert TextCounts.of(["Read the guide https://example.com", "gm"]) is first
     other = TextCounts.of(["Read the guide https://example.com", "gn"])
@@ -175,7 +151,7 @@ def test_text_block_is_plain_scikit_learn_counted_once():
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.pipeline import make_pipeline
 
-    from curation.learn.features import CHAR_PARAMS, WORD_PARAMS
+    from curation.learn.textblock import CHAR_PARAMS, WORD_PARAMS
 
     tweets = _history(40)
     tweets.loc[::4, "text"] = "Quick tip: rotate your keys, then audit who can read them"

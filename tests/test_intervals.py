@@ -6,6 +6,8 @@ import pytest
 import scipy.sparse as sp
 
 from curation.learn import fitting, model
+from curation.learn.holdout import coverage_by_level
+from curation.learn.trained import upper_bound
 
 
 def _trend(seed: int, n: int = 2500, slope: float = 2.0):
@@ -62,12 +64,12 @@ def test_a_positive_prediction_never_reads_zero_to_zero_at_one_decimal():
     rng = np.random.default_rng(2)
     pred = np.concatenate([rng.uniform(1e-6, 0.2, 500), [1e-9, 0.049, 0.05]])
     upper = np.concatenate([rng.uniform(0, 0.06, 500), [0.0, 0.0, 0.0]])
-    shown = model._upper(upper, pred)
+    shown = upper_bound(upper, pred)
     lower = np.minimum(np.zeros_like(pred), pred)
     texts = [f"{lo:.1f} - {hi:.1f}" for lo, hi in zip(lower, shown, strict=True)]
     assert "0.0 - 0.0" not in texts
     assert (shown >= pred).all()
-    assert (model._upper(np.array([0.0]), np.array([0.0])) == 0.0).all()  # nothing expected: 0 stays 0
+    assert (upper_bound(np.array([0.0]), np.array([0.0])) == 0.0).all()  # nothing expected: 0 stays 0
 
 
 def test_eval_reports_coverage_pooled_with_and_without_the_largest_account():
@@ -113,7 +115,7 @@ def _top_third(seed: int, by_level: bool) -> tuple[float, float]:
     f = fitting.log_score("ridge_log1p", coef, b, X[cut:], ones[cut:])
     lo, hi = fitting.count_bounds(f, link[cut:], q, edges)
     inside = (y[cut:] >= lo) & (y[cut:] <= hi)
-    covered, total = model.coverage_by_level(f, inside)[-1]
+    covered, total = coverage_by_level(f, inside)[-1]
     return covered / total, float(np.mean(inside))
 
 

@@ -16,8 +16,11 @@ from sklearn.linear_model import LogisticRegression
 
 from curation.errors import CurationError, NotEnoughData
 from curation.ingest import parse_files
+from curation.learn import card as card_mod
 from curation.learn import model
 from curation.learn.data import prepare
+from curation.learn.persist import TRUSTED_TYPES
+from curation.learn.trained import TrainedModel
 from curation.workspace.demo import DEMO_TIMEZONE, demo_tweets
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
@@ -37,7 +40,7 @@ def demo() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def trained(demo: pd.DataFrame) -> model.TrainedModel:
+def trained(demo: pd.DataFrame) -> TrainedModel:
     return model.train(demo, DEMO_TIMEZONE)
 
 
@@ -64,7 +67,7 @@ def test_verdict_says_when_the_recent_median_ranked_better(trained):
     assert "recent median alone" not in trained.card.verdict  # the demo's model beats B1 by far
     card = copy.deepcopy(trained.card)
     card.metrics["B1"]["spearman"] = card.metrics["model"]["spearman"] + 0.2
-    verdict = model._verdict(card)
+    verdict = card_mod.verdict(card)
     assert f"ranked better ({card.metrics['B1']['spearman']:.2f})" in verdict
 
 
@@ -72,7 +75,7 @@ def test_verdict_hedges_a_model_that_barely_ranks(trained):
     assert "signal is weak" not in trained.card.verdict
     card = copy.deepcopy(trained.card)
     card.metrics["model"]["spearman"], card.metrics["B2"]["spearman"] = 0.15, 0.04
-    verdict = model._verdict(card)
+    verdict = card_mod.verdict(card)
     assert "barely ranks" in verdict and "signal is weak" in verdict and "pick the strongest" not in verdict
 
 
@@ -178,15 +181,11 @@ def test_batched_word_effects_equal_the_per_draft_char_gram_attribution(trained,
         assert all(abs(got[k] - want[k]) < 1e-5 for k in want)
 
 
-def test_hints_give_the_link_effect_in_numbers_only_when_relevant(trained, demo):
+def test_hints_give_the_link_effect_in_numbers_only_when_relevant(trained):
     no_link = trained.explain(FILLER).hints
     link_hint = [h for h in no_link if "link" in h]
     assert link_hint and any(ch.isdigit() for ch in link_hint[0]) and "add a link" in link_hint[0]
     assert not any("add a link" in h for h in trained.explain(USEFUL).hints)
-    hints = model.account_hints(demo, DEMO_TIMEZONE)
-    assert any("link" in h and any(ch.isdigit() for ch in h) for h in hints)
-    assert any("09:00–12:00" in h for h in hints)
-    assert any("3+ hashtags" in h for h in hints)
 
 
 def test_default_time_is_the_accounts_usual_slot(trained):
@@ -293,7 +292,7 @@ def test_artifact_holds_no_pickle_and_only_trusted_types(trained):
         names = z.namelist()
         assert all(n.endswith((".npy", ".json")) for n in names)
         assert b"pickle" not in z.read("schema.json").lower()
-    assert set(sio.get_untrusted_types(data=blob)) <= set(model.TRUSTED_TYPES)
+    assert set(sio.get_untrusted_types(data=blob)) <= set(TRUSTED_TYPES)
     for path in map(str, Path("curation/learn").glob("*.py")):
         source = (Path(__file__).resolve().parents[1] / path).read_text()
         assert "import pickle" not in source and "joblib" not in source and "trusted=True" not in source
@@ -301,7 +300,7 @@ def test_artifact_holds_no_pickle_and_only_trusted_types(trained):
 
 @pytest.mark.parametrize("intruder", [len, LogisticRegression()])
 def test_loads_refuses_types_outside_the_allow_list(trained, intruder):
-    good = sio.loads(model.dumps(trained), trusted=list(model.TRUSTED_TYPES))
+    good = sio.loads(model.dumps(trained), trusted=list(TRUSTED_TYPES))
     crafted = sio.dumps({**good, "extra": intruder}, compression=zipfile.ZIP_DEFLATED)
     with pytest.raises(CurationError, match="types this app never loads"):
         model.loads(crafted)
@@ -310,7 +309,7 @@ def test_loads_refuses_types_outside_the_allow_list(trained, intruder):
 
 
 def test_an_artifact_of_another_model_release_is_retrained_not_loaded(trained):
-    payload = sio.loads(model.dumps(trained), trusted=list(model.TRUSTED_TYPES))
+    payload = sio.loads(model.dumps(trained), trusted=list(TRUSTED_TYPES))
     meta = orjson.loads(payload["meta"]) | {"model_version": "5"}
     old = sio.dumps({**payload, "meta": orjson.dumps(meta).decode()}, compression=zipfile.ZIP_DEFLATED)
     with pytest.raises(CurationError, match="another release of the model: retrain the model"):

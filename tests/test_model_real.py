@@ -53,7 +53,6 @@ def test_the_fixtures_hold_at_least_seven_click_accounts():
 @pytest.mark.parametrize("name", CLICK_ACCOUNTS)
 def test_every_click_account_gets_a_card_with_default_settings(name, monkeypatch):
     monkeypatch.setattr(data_mod, "MAX_TRAIN_ROWS", SMALL_WINDOW)
-    monkeypatch.setattr(model, "MAX_TRAIN_ROWS", SMALL_WINDOW)
     tweets = evaluation.load_account(ACCOUNTS[name])
     m = model.train(tweets, "UTC")  # no flags
     card = m.card
@@ -100,7 +99,6 @@ def test_evaluate_prints_a_card_whose_baseline_spearman_is_undefined(capsys):
 
 def test_huge_history_trains_on_the_documented_window_and_says_so(demo, monkeypatch):
     monkeypatch.setattr(data_mod, "MAX_TRAIN_ROWS", 400)
-    monkeypatch.setattr(model, "MAX_TRAIN_ROWS", 400)
     m = model.train(demo, DEMO_TIMEZONE)
     assert m.card.n_train + m.card.n_test == 400
     assert any("most recent 400 tweets" in n for n in m.card.notes)
@@ -194,10 +192,11 @@ def test_a_strong_penalty_keeps_the_fit_at_the_prior():
 
 
 def test_a_large_history_reads_words_only_and_the_card_says_so(demo, monkeypatch):
-    from curation.learn import features
+    from curation.learn import card, holdout, textblock
 
-    monkeypatch.setattr(features, "CHAR_MAX_ROWS", 1000)
-    monkeypatch.setattr(model, "CHAR_MAX_ROWS", 1000)
+    monkeypatch.setattr(textblock, "CHAR_MAX_ROWS", 1000)
+    monkeypatch.setattr(card, "CHAR_MAX_ROWS", 1000)
+    monkeypatch.setattr(holdout, "CHAR_MAX_ROWS", 1000)
     m = model.train(demo, DEMO_TIMEZONE)
     assert any("without character fragments" in n for n in m.card.notes)
     assert len(m.space.text_parts()["char_terms"]) <= 1  # an empty vocabulary's placeholder at most

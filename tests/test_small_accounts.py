@@ -8,7 +8,9 @@ import pytest
 from curation.cli.model import _card_text
 from curation.errors import NotEnoughData
 from curation.learn import model, prior
+from curation.learn.card import SMALL_HOLDOUT
 from curation.learn.data import MIN_TRAIN, MIN_TRAIN_PRIOR
+from curation.learn.trained import TrainedModel
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, list_drafts
@@ -27,7 +29,7 @@ LOCAL = Actor.local_user()
 
 
 @pytest.fixture(scope="module", params=[ROPENSCI, HESTEY])
-def small(request: pytest.FixtureRequest) -> tuple[str, model.TrainedModel]:
+def small(request: pytest.FixtureRequest) -> tuple[str, TrainedModel]:
     tweets = evaluation.load_account(ACCOUNTS[request.param])
     return request.param, model.train(tweets, "UTC")  # default settings
 
@@ -65,7 +67,7 @@ def test_a_small_card_keeps_to_the_prior_and_says_how_much_came_from_it(small):
 
 def test_a_small_holdout_is_called_a_rough_guide(small):
     _, m = small
-    assert m.card.n_test < model.SMALL_HOLDOUT
+    assert m.card.n_test < SMALL_HOLDOUT
     assert f"Judged on {m.card.n_test} tweets, these numbers are a rough guide" in m.card.verdict
     text = _card_text(m.card.to_dict())  # NaN metrics (B0 cannot rank) print as n/a
     assert "n/a" in text and "rough guide" in text
@@ -73,7 +75,7 @@ def test_a_small_holdout_is_called_a_rough_guide(small):
 
 def test_a_holdout_of_twenty_or_more_is_not_called_rough():
     m = model.train(evaluation.load_account(ACCOUNTS["nandaka-furari/nandaka-furari.github.io"]), "UTC")
-    assert m.card.n_test >= model.SMALL_HOLDOUT and "rough guide" not in m.card.verdict
+    assert m.card.n_test >= SMALL_HOLDOUT and "rough guide" not in m.card.verdict
 
 
 @pytest.mark.parametrize(("name", "message"), [

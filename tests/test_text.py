@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from ingest_cases import Tweet, archive_js, archive_tweet, legacy_csv
 
 from curation.ingest import parse_files
-from curation.learn.features import draft_frame, draft_structure, structure_values
+from curation.learn.structure import draft_frame, draft_structure, structure_values
 from curation.plan.bar import has_link as draft_has_link
 from curation.text import (
     count_hashtags,

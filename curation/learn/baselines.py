@@ -8,7 +8,8 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import Ridge
 
-from curation.learn.features import MAX_MODEL_TEXT, local_parts
+from curation.learn.textblock import MAX_MODEL_TEXT
+from curation.learn.timing import local_parts
 
 B3_ALPHA = 3.0
 B3_MAX_CHAR = 20_000

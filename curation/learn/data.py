@@ -10,7 +10,10 @@ import pandas as pd
 
 from curation.errors import CurationError, NotEnoughData
 from curation.facts import TARGET_LABELS, check_timezone
-from curation.learn.features import MAX_MODEL_TEXT, clean_count, history_state, recent_level, text_structure
+from curation.learn.textblock import MAX_MODEL_TEXT
+from curation.learn.timing import history_state, recent_level
+from curation.learn.util import clean_count
+from curation.text import text_structure
 
 MIN_TRAIN = 50  # eligible tweets with the target a model needs on its own
 # With the shipped cross-account prior (prior.py) fewer will do. Leave-one-account-out on the 8 real click

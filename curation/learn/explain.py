@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from curation.learn.features import FeatureSpace, text_for_model
+from curation.learn.features import FeatureSpace
+from curation.learn.textblock import text_for_model
 from curation.text import has_number, plain
 
 _STRIP = ".,;:!?()[]{}\"'“”‘’…-–—*"

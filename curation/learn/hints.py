@@ -11,7 +11,8 @@ from scipy.special import stdtr
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from curation.learn.explain import asks_question
-from curation.learn.features import MODEL_HOUR_BLOCK, TextCounts, local_parts
+from curation.learn.textblock import TextCounts
+from curation.learn.timing import MODEL_HOUR_BLOCK, local_parts
 from curation.plain import json_safe
 
 MIN_N = 8  # tweets per group before a comparison is shown
@@ -187,32 +188,6 @@ def _hashtag_hint(c: dict, label: str) -> str:
     if c["ratio"] < 1:
         return f"3+ hashtags cut {label} by {pct(c['ratio'])} here ({c['n_a']} tweets)."
     return f"Tweets with 3+ hashtags got ×{c['ratio']:.1f} {label} here ({c['n_a']} tweets)."
-
-
-def account_hint_texts(st: dict) -> list[str]:
-    """Every notable account-level hint, strongest evidence first within each topic."""
-    label = st["label"]
-    out: list[str] = []
-    if h := link_hint(st):
-        out.append(h)
-    if notable(c := st.get("hashtags")):
-        out.append(_hashtag_hint(c, label))
-    for key, what in (("photo", "a photo"), ("video", "a video")):
-        if notable(c := st.get(key)):
-            out.append(f"Tweets with {what} {_effect(c['ratio'], label, 'tweets without media')} here.")
-    if notable(c := st.get("question")):
-        out.append(f"Questions {_effect(c['ratio'], label)} here.")
-    if c := st.get("best_block"):
-        out.append(f"Tweets posted {_block_label(c['block'])} ({st['tz']}) got ×{c['ratio']:.1f} {label} here.")
-    if notable(c := st.get("volume")):
-        than = f"posts on days with {c['lo']} or fewer"
-        out.append(f"On days with {c['hi']}+ posts each post {_effect(c['ratio'], label, than)}.")
-    words = st.get("words") or {}
-    for key, more in (("up", "more"), ("down", "fewer")):
-        if words.get(key):
-            listed = ", ".join(f"'{w}' (x{r:.1f})" for w, r, _ in words[key])
-            out.append(f"Wording that went with {more} {label}: {listed}.")
-    return out
 
 
 def draft_hint_texts(

@@ -21,7 +21,8 @@ from sklearn.linear_model import Ridge
 
 from curation.errors import CurationError
 from curation.learn.data import TrainingData, prepare, split_point
-from curation.learn.features import FeatureSpace, TextCounts
+from curation.learn.features import FeatureSpace
+from curation.learn.textblock import TextCounts
 from curation.plain import json_safe
 
 PRIOR_PATH = Path(__file__).with_name("prior.json")

@@ -27,7 +27,7 @@ class _Card(Protocol):
 
 
 class GridModel(Protocol):
-    """What build_plan needs from model.TrainedModel."""
+    """What build_plan needs from learn.trained.TrainedModel."""
 
     card: _Card
 

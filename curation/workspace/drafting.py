@@ -12,7 +12,7 @@ import pandas as pd
 from sqlalchemy import Engine
 
 from curation.errors import CurationError, StaleWrite
-from curation.learn.model import SMALL_HOLDOUT
+from curation.learn.card import SMALL_HOLDOUT
 from curation.store.access import Actor
 from curation.store.db import session_scope
 from curation.store.drafts import add_drafts, get_draft, update_draft

@@ -1,6 +1,6 @@
 """The content-only expectation, fitted once per data version and kept in the database for every replica.
 
-It is fitted on the same recent window the model learns from (model.MAX_TRAIN_ROWS, the latest
+It is fitted on the same recent window the model learns from (data.MAX_TRAIN_ROWS, the latest
 original tweets with the target; prepare() applies it), so its fits cost the same however long the
 history grows, and the timing and volume analyses that divide by it read that window.
 """

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from curation import config
 from curation.errors import NotEnoughData
 from curation.learn import model
+from curation.learn.trained import TrainedModel
 from curation.store.access import Actor, audit, get_workspace, now, require_role, role_of
 from curation.store.db import session_scope
 from curation.store.drafts import Score, list_drafts, store_scores
@@ -78,7 +79,7 @@ def train_workspace(engine: Engine, workspace_id: int, actor: Actor, force: bool
 
 
 @lru_cache(maxsize=16)
-def _load(model_version_id: int, fingerprint: str, workspace_id: int, engine: Engine) -> model.TrainedModel:
+def _load(model_version_id: int, fingerprint: str, workspace_id: int, engine: Engine) -> TrainedModel:
     # Keyed by the engine object (one per database per process), never by a URL that holds a password.
     path = artifact_path(workspace_id, fingerprint)
     if path.exists():
@@ -91,7 +92,7 @@ def _load(model_version_id: int, fingerprint: str, workspace_id: int, engine: En
     return model.loads(blob)
 
 
-def active_model(engine: Engine, workspace_id: int, actor: Actor) -> tuple[model.TrainedModel, int] | None:
+def active_model(engine: Engine, workspace_id: int, actor: Actor) -> tuple[TrainedModel, int] | None:
     """The workspace's current model and its version id, or None when there is none yet."""
     with session_scope(engine) as s:
         require_role(s, workspace_id, actor, "viewer")
