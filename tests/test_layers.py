@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -75,3 +77,23 @@ def test_the_checker_sees_a_violation():
     found = _imports("curation.plan.fake", fake)
     assert _under("curation.store.db", NOT_FOR_PURE) and any(_under(i, NOT_FOR_PURE) for i in found)
     assert "streamlit" in {i.split(".")[0] for i in found}
+
+
+def _curation_imports(path: Path) -> list[tuple[str, str, int]]:
+    """Every ``from curation... import name`` in a file, function-level ones included."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").startswith("curation"):
+            found += [(node.module, a.name, node.lineno) for a in node.names]
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_every_import_of_the_project_resolves_lazy_ones_too(name):
+    """A function-level import is only run when its function is: a moved name must still be found."""
+    missing = []
+    for module, attr, line in _curation_imports(MODULES[name]):
+        mod = importlib.import_module(module)
+        if not hasattr(mod, attr) and importlib.util.find_spec(f"{module}.{attr}") is None:
+            missing.append(f"line {line}: {module}.{attr}")
+    assert not missing, f"{name} imports names that do not exist: {missing}"

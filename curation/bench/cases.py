@@ -12,6 +12,7 @@ import numpy as np
 import orjson
 import pandas as pd
 
+from curation import config
 from curation.bench.run import case, timed
 from curation.workspace.demo import DEMO_TIMEZONE, demo_tweets
 
@@ -274,7 +275,7 @@ def _first_plan(scale: int, tmp: Path) -> dict:
 
     from sqlalchemy import delete
 
-    from curation.bench import _seeded_db
+    from curation.bench.run import seeded_db
     from curation.store.access import Actor
     from curation.store.db import engine_for, session_scope
     from curation.store.models import Expectation
@@ -282,7 +283,7 @@ def _first_plan(scale: int, tmp: Path) -> dict:
     from curation.workspace.refresh import after_data_change
     from curation.workspace.stats import workspace_stats
 
-    url, ws, _ = _seeded_db(scale, tmp)
+    url, ws, _ = seeded_db(scale, tmp)
     engine, actor = engine_for(url), Actor.local_user()
     after_data_change(engine, ws)
     with session_scope(engine) as s:  # the refit after a data change: read the history, fit, store
@@ -293,7 +294,7 @@ def _first_plan(scale: int, tmp: Path) -> dict:
         code = ("import json; from curation.bench.cases import first_plan_fresh; "
                 f"print(json.dumps(first_plan_fresh({url!r}, {ws})))")
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                             cwd=Path(__file__).resolve().parents[1])
+                             cwd=config.PROJ_ROOT)
         runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
     with session_scope(engine) as s:
         tweets = workspace_stats(s, ws, actor)["tweets"]

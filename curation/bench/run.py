@@ -35,7 +35,8 @@ def timed(fn: Callable[[], object]) -> tuple[float, object]:
     return round(time.perf_counter() - start, 3), out
 
 
-def _seeded_db(scale: int, tmp: Path) -> tuple[str, int, float]:
+def seeded_db(scale: int, tmp: Path) -> tuple[str, int, float]:
+    """A fresh SQLite database with the demo seeded at ``scale``: its URL, workspace id and seeding time."""
     from curation.store.db import engine_for
     from curation.workspace.demo import seed_demo
 
@@ -50,7 +51,7 @@ def _demo_seed(scale: int, tmp: Path) -> dict:
     from curation.store.db import engine_for, session_scope
     from curation.workspace.stats import workspace_stats
 
-    url, ws_id, seed_s = _seeded_db(scale, tmp)
+    url, ws_id, seed_s = seeded_db(scale, tmp)
     with session_scope(engine_for(url)) as s:
         stats_s, stats = timed(lambda: workspace_stats(s, ws_id, Actor.local_user()))
     return {"tweets": stats["tweets"], "seed_s": seed_s, "stats_s": stats_s}
@@ -61,7 +62,7 @@ def _page_switch_warm(scale: int, tmp: Path) -> dict:
     """A warm page switch through the router, every page (the case drives the app with AppTest)."""
     from curation.ui.bench_pages import page_switch
 
-    url, ws_id, _ = _seeded_db(scale, tmp)
+    url, ws_id, _ = seeded_db(scale, tmp)
     return page_switch(url, ws_id)
 
 

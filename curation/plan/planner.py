@@ -29,6 +29,13 @@ def _when(ts: pd.Timestamp, tz: str) -> str:
 # --------------------------------------------------------------------------- the optimiser
 
 
+def _slot(drafts: pd.DataFrame, slots: Sequence[pd.Timestamp], pred: np.ndarray, lower: np.ndarray,
+          upper: np.ndarray, d: int, s: int, why: str) -> Slot:
+    """Draft ``d`` placed at slot ``s``, with its prediction and interval there."""
+    return Slot(at=slots[s], draft_id=int(drafts["draft_id"].iloc[d]), text=str(drafts["text"].iloc[d]),
+                predicted=float(pred[d, s]), lower=float(lower[d, s]), upper=float(upper[d, s]), why=why)
+
+
 def plan_schedule(
     drafts: pd.DataFrame,
     pred: np.ndarray,
@@ -148,17 +155,7 @@ def plan_schedule(
             part += f"; shares the day with {k - 1} other post{'s' if k > 2 else ''} (each ×{vf[k]:.2f})"
         when = _when(slots[s], c.tz)
         why = f"{slot_quality[s]}; {part}" if slot_quality is not None else f"{when}: {part}"
-        out_slots.append(
-            Slot(
-                at=slots[s],
-                draft_id=int(drafts["draft_id"].iloc[d]),
-                text=str(drafts["text"].iloc[d]),
-                predicted=float(pred[d, s]),
-                lower=float(lower[d, s]),
-                upper=float(upper[d, s]),
-                why=why,
-            )
-        )
+        out_slots.append(_slot(drafts, slots, pred, lower, upper, d, s, why))
 
     left = []
     k_all = st.day_count[day] if n_s else np.zeros(0, dtype=int)
@@ -277,15 +274,7 @@ def naive_schedule(
     n = min(len(drafts), len(fixed))
     d_idx, s_idx = list(range(n)), fixed[:n]
     out = [
-        Slot(
-            at=slots[s],
-            draft_id=int(drafts["draft_id"].iloc[d]),
-            text=str(drafts["text"].iloc[d]),
-            predicted=float(pred[d, s]),
-            lower=float(lower[d, s]),
-            upper=float(upper[d, s]),
-            why=f"{_when(slots[s], c.tz)}: next draft in line at a fixed time",
-        )
+        _slot(drafts, slots, pred, lower, upper, d, s, f"{_when(slots[s], c.tz)}: next draft in line at a fixed time")
         for d, s in zip(d_idx, s_idx, strict=True)
     ]
     left = [
