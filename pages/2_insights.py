@@ -24,7 +24,8 @@ if len(handles) > 1:
         f"This workspace mixes tweets of {len(handles)} accounts ({', '.join('@' + h for h in handles[:6])}"
         f"{' …' if len(handles) > 6 else ''}): every number below blends them. Keep one account per workspace "
         "(New workspace in the sidebar) and import each account's exports there."))
-found = insights_page(cur.workspace_id, hist, ui.engine())  # cached per data version: a warm visit only draws
+with st.spinner("Working out what earned clicks, when to post and how much"):  # first visit after a change
+    found = insights_page(cur.workspace_id, hist, ui.engine())  # cached per data version: a warm visit only draws
 if hist.target != "url_clicks":
     st.info("This history has no url-click numbers, so the page shows engagement (likes + reposts) instead.")
 

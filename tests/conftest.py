@@ -219,6 +219,7 @@ def wait_rendered(page, timeout: float = 60_000) -> None:
 def screenshot(page, name: str) -> Path:
     """Save a screenshot under tests/artifacts/; with UPDATE_SCREENSHOTS=1 also the README's copy in docs/."""
     ARTIFACTS.mkdir(exist_ok=True)
+    settle(page)  # the script run is over: a page still computing would be pictured half drawn
     wait_rendered(page)
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
