@@ -1,6 +1,8 @@
-"""Column names of the canonical frames every importer produces and every analysis reads."""
+"""Columns of the canonical frames every importer produces and every analysis reads; what an original post is."""
 
 from __future__ import annotations
+
+import pandas as pd
 
 # Per-tweet metrics; a metric an export lacks is NULL (pandas <NA>), never 0.
 METRICS: tuple[str, ...] = (
@@ -65,3 +67,8 @@ DAILY_METRICS: tuple[str, ...] = (
     "video_views",
 )
 DAILY_COLUMNS: tuple[str, ...] = ("day", *DAILY_METRICS)  # day: datetime.date
+
+
+def is_original(tweets: pd.DataFrame) -> pd.Series:
+    """The account's own original posts: neither a reply nor a retweet (a missing flag counts as no)."""
+    return ~(tweets["is_reply"].fillna(False).astype(bool) | tweets["is_retweet"].fillna(False).astype(bool))

@@ -132,6 +132,12 @@ def residuals(form: str, f: np.ndarray, y: np.ndarray) -> np.ndarray:
     return np.log1p(y) - centre(form, f)
 
 
+def group_rows(link: np.ndarray, grp: bool) -> np.ndarray:
+    """Rows of one link status, or every row when that status has fewer than MIN_GROUP (too few for its own range)."""
+    mine = link == grp
+    return mine if mine.sum() >= MIN_GROUP else np.ones(len(link), bool)
+
+
 def calibrate(
     form: str, r: np.ndarray, link: np.ndarray, c: np.ndarray | None = None
 ) -> tuple[tuple[float, float], tuple[float, ...]]:
@@ -144,7 +150,7 @@ def calibrate(
     smear: list[float] = []
     q: list[float] = []
     for grp in (False, True):
-        use = (link == grp) if (link == grp).sum() >= MIN_GROUP else np.ones(len(r), bool)
+        use = group_rows(link, grp)
         rr = r[use]
         cc = c[use] if c is not None else None
         if not len(rr):
@@ -372,7 +378,7 @@ def horizon_quantiles(
     q: list[float] = []
     own = False
     for gi, grp in enumerate((False, True)):
-        use = (lk == grp) if (lk == grp).sum() >= MIN_GROUP else np.ones(len(r), bool)
+        use = group_rows(lk, grp)
         for k in range(LEVEL_BINS):
             m = use & (b == k)
             if m.sum() >= MIN_BIN:

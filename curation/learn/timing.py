@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from curation.learn.util import clean_count
+from curation.schema import is_original
 
 STATE_WINDOW = 20  # previous original tweets whose median impressions set the "recent reach" level
 GAP_CAP_MINUTES = 7 * 24 * 60.0
@@ -65,7 +66,7 @@ def history_state(tweets: pd.DataFrame) -> pd.DataFrame:
     gap = np.where(first_same > 0, (t - prev_t) / 6e10, GAP_CAP_MINUTES)
     gap = np.clip(gap, 0.0, GAP_CAP_MINUTES)
 
-    original = ~(frame["is_reply"].fillna(False).astype(bool) | frame["is_retweet"].fillna(False).astype(bool))
+    original = is_original(frame)
     imp = clean_count(frame["impressions"]).where(original.to_numpy())  # a bad stored number is unknown
     level = _rolling_prior_median(imp.to_numpy(float), t)
     out = pd.DataFrame(
@@ -121,8 +122,7 @@ class AccountState:
     def from_history(cls, tweets: pd.DataFrame, typical: dict[str, float]) -> AccountState:
         """Latest state after every tweet in ``tweets``."""
         t = np.sort(_ns(tweets["created_at"]))
-        original = ~(tweets["is_reply"].fillna(False).astype(bool) | tweets["is_retweet"].fillna(False).astype(bool))
-        frame = tweets.loc[original].sort_values("created_at", kind="stable")
+        frame = tweets.loc[is_original(tweets)].sort_values("created_at", kind="stable")
         imp = clean_count(frame["impressions"]).dropna().to_numpy(float)
         level = float(np.log1p(np.median(imp[-STATE_WINDOW:]))) if len(imp) else float("nan")
         return cls(post_times_ns=t[-500:].astype(np.int64), reach_level=level, typical=dict(typical))

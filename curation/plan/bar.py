@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from curation.plan.history import target_values
+from curation.schema import is_original
 from curation.text import has_link as text_has_link
 
 RECENT_POSTS = 30  # "the account's typical post now": its latest original posts with a target number
@@ -51,7 +52,7 @@ def typical_now(
     a falling reach lowers the bar with it instead of leaving an all-time median out of reach.
     Returns one value per draft and per draft the posts it is compared with ("" with no recent posts).
     """
-    own = tweets.loc[~tweets["is_retweet"].fillna(False).astype(bool) & ~tweets["is_reply"].fillna(False).astype(bool)]
+    own = tweets.loc[is_original(tweets)]
     values, _ = target_values(own, target)
     recent = own[values.notna()].sort_values("created_at", kind="stable").tail(RECENT_POSTS)
     if recent.empty or not len(slots):

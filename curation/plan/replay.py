@@ -13,6 +13,7 @@ from curation.plan.constraints import PlanConstraints
 from curation.plan.history import target_values
 from curation.plan.planner import build_plan
 from curation.plan.volume import busy_day_quantile
+from curation.schema import is_original
 
 HISTORY_SHARE = 0.8
 N_BEST = 5
@@ -60,7 +61,7 @@ def replay_planner(tweets: pd.DataFrame, tz: str) -> dict:
     trained = model.train(hist, tz)
     target = trained.card.target
     values, _ = target_values(later, target)
-    own = ~later["is_retweet"].fillna(False).astype(bool) & ~later["is_reply"].fillna(False).astype(bool)
+    own = is_original(later)
     pool = later.assign(y=values)[own & values.notna()]
     pool = pool[pool["text"].astype(str).str.strip() != ""].drop_duplicates("text")
     best = pool.sort_values("y", ascending=False, kind="stable").head(N_BEST)

@@ -14,6 +14,7 @@ from curation.audience.report import AudienceData, AudienceReport, audience_repo
 from curation.errors import CurationError
 from curation.store.access import Actor, audit, bump_data_version, get_workspace, require_role
 from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Tweet
+from curation.store.snapshots import snapshot_of
 
 EARLIEST_DAY = date(2006, 3, 21)  # the first tweet
 
@@ -107,16 +108,7 @@ def add_snapshot(
         )
     followers = _check_count(followers, "followers")
     following = _check_count(following, "following")
-    snap = session.scalar(
-        select(AccountSnapshot).where(
-            AccountSnapshot.workspace_id == workspace_id,
-            AccountSnapshot.day == day,
-            AccountSnapshot.source == "manual",
-        )
-    )
-    if snap is None:
-        snap = AccountSnapshot(workspace_id=workspace_id, day=day, source="manual")
-        session.add(snap)
+    snap = snapshot_of(session, workspace_id, day, "manual")
     snap.followers, snap.following = followers, following
     audit(session, workspace_id, actor, "audience.snapshot", day=day.isoformat(), followers=followers,
           following=following)

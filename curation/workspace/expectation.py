@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from curation.errors import NotEnoughData
 from curation.learn import model
 from curation.plan.history import target_values
+from curation.schema import is_original
 from curation.store.access import Actor, get_workspace
 from curation.store.db import session_scope
 from curation.store.expectations import store_expectation, stored_expectation
@@ -41,7 +42,7 @@ def window_note(tweets: pd.DataFrame, expected: pd.Series | None, tz: str) -> st
     if first.empty:
         return ""
     since = first.iloc[0]
-    own = ~tweets["is_retweet"].fillna(False).to_numpy(bool) & ~tweets["is_reply"].fillna(False).to_numpy(bool)
+    own = is_original(tweets).to_numpy()
     values, _ = target_values(tweets, str(expected.name))
     older = int((own & values.notna().to_numpy() & (times < since).to_numpy()).sum())
     if not older:

@@ -17,7 +17,8 @@ from curation.ingest.x_archive import gc_paused
 from curation.schema import DAILY_METRICS, TWEET_COLUMNS
 from curation.store.access import Actor, audit, bump_data_version, now, require_role
 from curation.store.db import session_scope
-from curation.store.models import AccountSnapshot, AudienceId, DailyMetric, Tweet, Upload
+from curation.store.models import AudienceId, DailyMetric, Tweet, Upload
+from curation.store.snapshots import snapshot_of
 from curation.store.tweets import load_for_merge, merge_into, write_merged
 
 Progress = Callable[[float, str], None]
@@ -108,16 +109,7 @@ def _store_audience(session: Session, workspace_id: int, upload_id: int, parsed:
             AudienceId(workspace_id=workspace_id, kind=kind, account_id=str(a), upload_id=upload_id)
             for a in dict.fromkeys(ids)
         )
-    snap = session.scalar(
-        select(AccountSnapshot).where(
-            AccountSnapshot.workspace_id == workspace_id,
-            AccountSnapshot.day == day,
-            AccountSnapshot.source == "archive",
-        )
-    )
-    if snap is None:
-        snap = AccountSnapshot(workspace_id=workspace_id, day=day, source="archive", upload_id=upload_id)
-        session.add(snap)
+    snap = snapshot_of(session, workspace_id, day, "archive", upload_id)
     if parsed.followers is not None:
         snap.followers = len(set(parsed.followers))
     if parsed.following is not None:
