@@ -14,7 +14,6 @@ from ingest_cases import Tweet, archive_js, archive_tweet, legacy_csv
 
 from curation.ingest import parse_files
 from curation.learn.structure import draft_frame, draft_structure, structure_values
-from curation.plan.bar import has_link as draft_has_link
 from curation.text import (
     count_hashtags,
     count_mentions,
@@ -29,6 +28,7 @@ from curation.text import (
     quoted_posts,
     replies_from_text,
 )
+from curation.text import has_link as draft_has_link  # the rule the planner applies to drafts
 
 STRUCTURE = ["has_link", "link_domains", "n_hashtags", "n_mentions"]
 

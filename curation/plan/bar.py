@@ -10,7 +10,7 @@ import pandas as pd
 
 from curation.plan.history import target_values
 from curation.schema import is_original
-from curation.text import has_link as text_has_link
+from curation.text import has_link
 
 RECENT_POSTS = 30  # "the account's typical post now": its latest original posts with a target number
 MIN_COMPARABLE = 5  # fewer recent link posts than this: compare a link draft with all recent posts
@@ -35,11 +35,6 @@ class GridModel(Protocol):
     def predict_grid(
         self, texts: Sequence[str], slots: Sequence[pd.Timestamp]
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]: ...
-
-
-def has_link(text: str) -> bool:
-    """Whether a draft carries an external link (the rule history is imported with; a quoted post is none)."""
-    return text_has_link(text or "")
 
 
 def typical_now(

@@ -10,12 +10,13 @@ import pandas as pd
 
 from curation.errors import CurationError
 from curation.facts import WEEKDAYS
-from curation.plan.bar import GridModel, clear_bar, clear_words, has_link, no_link_reason, typical_now
+from curation.plan.bar import GridModel, clear_bar, clear_words, no_link_reason, typical_now
 from curation.plan.best_times import best_times, slot_multipliers, slot_notes
 from curation.plan.constraints import PlanConstraints, candidate_slots
 from curation.plan.optimiser import EPS, Optimiser, day_codes, factor_array, schedule_value
 from curation.plan.result import LeftOut, Plan, Slot
 from curation.plan.volume import volume
+from curation.text import has_link
 
 NAIVE_TIMES: tuple[int, ...] = (9, 13, 17)
 GAIN_FLOOR_SHARE = 0.01  # a post must add >= 1 % of the best draft's best prediction to be worth a slot
